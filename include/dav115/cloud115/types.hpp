@@ -1,0 +1,76 @@
+#pragma once
+// The 115 drive as the rest of the gateway sees it: plain structs, no JSON.
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dav115::cloud115 {
+
+struct Entry {
+  std::string id;         // 19-digit decimal string; never converted to a number
+  std::string parent_id;
+  std::string name;       // as 115 stores it (NFC in practice)
+  bool is_dir = false;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0; // unix seconds ("upt")
+  std::int64_t ctime = 0; // unix seconds ("uppt"), falls back to mtime
+  std::string sha1;       // upper-case hex; empty for folders
+  std::string pick_code;  // needed for download links
+};
+
+struct Quota {
+  std::uint64_t total = 0;
+  std::uint64_t used = 0;
+  std::uint64_t remain = 0;
+};
+
+struct DownloadLink {
+  std::string url;             // the CDN URL ("url.url")
+  std::string user_agent;      // the UA it was minted for; fetch it with exactly this UA
+  std::int64_t expires_at = 0; // unix seconds, from the URL's `t` (0 if absent)
+  int max_connections = 0;     // from the URL's `c` (0 = unlimited)
+  std::uint64_t size = 0;
+  std::string sha1;
+};
+
+enum class Priority { Interactive, Background };
+
+struct CallOptions {
+  Priority priority = Priority::Interactive;
+  // The latest moment a result is still useful (the waiting client's deadline).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(25);
+};
+
+// Why a call failed, in terms the layers above can act on.
+enum class ErrorKind {
+  NotFound,        // 430004, 50003, empty downurl data, ...
+  RateLimited,     // 770004, 406 quota, 40140117, WAF 405 page, after retries ran out of deadline
+  Unavailable,     // transport errors, non-JSON / empty bodies, 5xx, after retries ran out of deadline
+  ReauthRequired,  // 40140116 / 40140119 / 40140120 (and 40140114/15): the refresh token is dead
+  Other,           // any other API error code
+};
+
+struct ApiError : std::runtime_error {
+  ApiError(ErrorKind kind, long long code, const std::string& message,
+           std::chrono::seconds retry_after = std::chrono::seconds(0))
+      : std::runtime_error(message), kind(kind), code(code), retry_after(retry_after) {}
+  ErrorKind kind;
+  long long code;                   // 115's code (0 for transport errors)
+  std::chrono::seconds retry_after; // hint for Retry-After
+};
+
+// Health of the upstream, for /healthz.
+enum class TokenState { Valid, Refreshing, ReauthRequired, Unknown };
+
+struct UpstreamStatus {
+  TokenState token = TokenState::Unknown;
+  std::int64_t access_expires_at = 0;  // unix seconds
+  bool cooling_down = false;           // all calls paused after a rate-limit signal
+  std::int64_t cooldown_until = 0;     // unix seconds
+  std::string last_error;              // human text of the last upstream failure (no secrets)
+  std::uint64_t refreshes = 0;
+};
+
+}  // namespace dav115::cloud115

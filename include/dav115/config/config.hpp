@@ -1,0 +1,122 @@
+#pragma once
+// The gateway's configuration, as read from the JSON config file (plus DAV115_* environment overrides).
+// Every setting is documented in config/dav115.example.json and the README's "Configuration" section.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dav115::config {
+
+// A configuration problem. `setting` is the dotted JSON path of the offending setting
+// (e.g. "cloud115.page_size"); what() is one human sentence.
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string setting, const std::string& message)
+      : std::runtime_error(setting + ": " + message), setting(std::move(setting)) {}
+  std::string setting;
+};
+
+struct ListenAddress {
+  bool tls = false;          // "https://" in the config
+  std::string host;          // e.g. "127.0.0.1" or "::"
+  std::uint16_t port = 0;    // 0 = pick a free port (tests); the chosen one is logged and written to state_dir/port
+};
+
+struct User {
+  std::string name;
+  std::string password_hash;  // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" (see http/password_hash.hpp)
+};
+
+struct RateLimit {
+  double qps = 1.5;  // steady rate of 115 API calls, all endpoints together
+  int burst = 3;
+};
+
+struct Cloud115 {
+  std::string refresh_token;            // or DAV115_REFRESH_TOKEN
+  std::string access_token;             // optional; or DAV115_ACCESS_TOKEN
+  std::string root_folder_id = "0";
+  std::string api_base = "https://proapi.115.com";
+  std::string passport_base = "https://passportapi.115.com";
+  std::string user_agent = "dav115/0.1";
+  int page_size = 1150;                 // 1..1150
+  RateLimit rate_limit;
+  std::chrono::seconds cooldown{60};    // pause of all calls after 770004 / 406 / a WAF page
+  std::chrono::seconds refresh_margin{300};  // refresh this long before expires_in runs out
+  std::chrono::milliseconds request_timeout{20000};
+  bool verify_tls = true;
+  std::string ca_file;                  // extra CA bundle (empty = system store)
+};
+
+struct Cache {
+  std::chrono::seconds listing_ttl{60};
+  std::chrono::seconds quota_ttl{300};
+  std::size_t max_cached_folders = 20000;
+};
+
+struct Limits {
+  std::size_t max_connections = 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_request_line_bytes = 8 * 1024;
+  std::size_t max_propfind_body_bytes = 64 * 1024;
+  std::size_t max_other_body_bytes = 0;  // GET/HEAD/OPTIONS carry no body
+  std::chrono::seconds header_timeout{15};
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds write_timeout{60};
+  std::chrono::seconds client_deadline{25};  // how long a request may wait for upstream before 503
+};
+
+struct Auth {
+  int max_failures = 5;                   // per client address, inside `failure_window`
+  std::chrono::seconds failure_window{300};
+  std::chrono::seconds lockout{300};      // 429 for this long once max_failures is reached
+  std::string realm = "dav115";
+};
+
+struct Tls {
+  std::string cert;  // PEM chain
+  std::string key;   // PEM key
+};
+
+struct DeliveryRule {
+  std::string user_agent_regex;  // ECMAScript, case-insensitive, searched in the User-Agent
+  std::string policy;            // "redirect" | "local_proxy" | "proxy_url"
+};
+
+struct Delivery {
+  std::string policy = "redirect";
+  std::vector<DeliveryRule> rules;            // first match wins; defaults: see config/defaults
+  std::string proxy_url;                      // base of the download proxy (policy proxy_url)
+  std::string proxy_sign_key;                 // HMAC key for proxy_url signatures (or DAV115_PROXY_SIGN_KEY)
+  std::chrono::seconds proxy_link_ttl{3600};
+  std::vector<std::string> cdn_host_allowlist{"*.115cdn.net", "*.115.com", "*.115cdn.com"};
+  bool allow_plain_http_cdn = false;          // only for the emulator
+  std::chrono::seconds link_expiry_margin{300};
+};
+
+struct Config {
+  std::vector<ListenAddress> listen;  // at least one
+  std::string mount_path = "/";       // always begins and ends with '/'
+  std::vector<User> users;
+  bool allow_anonymous = false;
+  Tls tls;
+  Cloud115 cloud115;
+  Cache cache;
+  Limits limits;
+  Auth auth;
+  Delivery delivery;
+  std::string state_dir = "./state";
+  std::string log_level = "info";
+  std::string access_log = "-";       // "-" = stderr with the other logs, "" = off, else a file path
+  int threads = 0;                    // 0 = one per core
+  std::string source_path;            // the file it was read from (for SIGHUP reload)
+};
+
+// Parses and validates; throws ConfigError naming the first bad setting.
+Config parse_config(const std::string& json_text, const std::string& source_path = {});
+Config load_config(const std::string& path);  // reads the file, applies DAV115_* env overrides
+
+}  // namespace dav115::config

@@ -1,0 +1,77 @@
+#include "dav115/util/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace dav115::util {
+
+Metrics& Metrics::global() {
+  static Metrics m;
+  return m;
+}
+
+static Labels sorted(Labels l) {
+  std::sort(l.begin(), l.end());
+  return l;
+}
+
+void Metrics::add(const std::string& name, const Labels& labels, double delta) {
+  std::lock_guard lk(mu_);
+  families_[name].series[sorted(labels)] += delta;
+}
+
+void Metrics::set(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard lk(mu_);
+  auto& f = families_[name];
+  if (f.help.empty()) f.type = "gauge";
+  f.series[sorted(labels)] = value;
+}
+
+double Metrics::value(const std::string& name, const Labels& labels) const {
+  std::lock_guard lk(mu_);
+  auto f = families_.find(name);
+  if (f == families_.end()) return 0;
+  auto s = f->second.series.find(sorted(labels));
+  return s == f->second.series.end() ? 0 : s->second;
+}
+
+void Metrics::describe(const std::string& name, const std::string& type, const std::string& help) {
+  std::lock_guard lk(mu_);
+  auto& f = families_[name];
+  f.type = type;
+  f.help = help;
+}
+
+static std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out;
+}
+
+std::string Metrics::render_prometheus() const {
+  std::lock_guard lk(mu_);
+  std::ostringstream o;
+  for (const auto& [name, f] : families_) {
+    if (!f.help.empty()) o << "# HELP " << name << ' ' << f.help << '\n';
+    o << "# TYPE " << name << ' ' << f.type << '\n';
+    for (const auto& [labels, v] : f.series) {
+      o << name;
+      if (!labels.empty()) {
+        o << '{';
+        for (std::size_t i = 0; i < labels.size(); ++i)
+          o << (i ? "," : "") << labels[i].first << "=\"" << escape_label(labels[i].second) << '"';
+        o << '}';
+      }
+      if (std::floor(v) == v) o << ' ' << static_cast<long long>(v) << '\n';
+      else o << ' ' << v << '\n';
+    }
+  }
+  return o.str();
+}
+
+}  // namespace dav115::util
