@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs whatever is missing (Debian 12 packages only), then configures and builds dav115.
+# Idempotent and quick when everything is already there.
+#   scripts/setup.sh [--test] [--build-dir DIR] [--target T ...]
+#     --test      also install the tools the test suite drives (rclone, cadaver, ffmpeg, curl, ...)
+#     --target T  build only these targets (default: everything)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+build_dir=build
+targets=()
+cmake_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --test) want_test=1 ;;
+    --build-dir) build_dir=$2; shift ;;
+    --target) targets+=("$2"); shift ;;
+    -D*) cmake_args+=("$1") ;;
+    *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+build_pkgs=(g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libpugixml-dev
+  libspdlog-dev libcli11-dev catch2 libutf8proc-dev)
+test_pkgs=(rclone cadaver ffmpeg curl procps openssl)
+
+missing=()
+for p in "${build_pkgs[@]}" $([ $want_test = 1 ] && echo "${test_pkgs[@]}"); do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f "$build_dir/build.ninja" ]; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}"
+elif [ ${#cmake_args[@]} -gt 0 ]; then
+  cmake "$build_dir" "${cmake_args[@]}"
+fi
+if [ ${#targets[@]} -gt 0 ]; then
+  cmake --build "$build_dir" --target "${targets[@]}"
+else
+  cmake --build "$build_dir"
+fi
