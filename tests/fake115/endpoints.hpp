@@ -1,0 +1,33 @@
+#pragma once
+// The emulated endpoints, one function each, grouped by file: endpoints_passport.cpp,
+// endpoints_files.cpp (list, search), endpoints_info.cpp (get_info, user info),
+// endpoints_download.cpp (downurl). Auth, rate limits and faults are applied before these run.
+// Write endpoints are added by registering more handlers in proapi_handlers().
+#include <functional>
+#include <map>
+#include <string>
+
+#include "emulator.hpp"
+
+namespace dav115::fake115 {
+
+using ApiHandler = std::function<ApiReply(Emulator&, const ApiRequest&)>;
+
+ApiReply handle_refresh_token(Emulator& emu, const ApiRequest& req);
+ApiReply handle_list_files(Emulator& emu, const ApiRequest& req);
+ApiReply handle_search(Emulator& emu, const ApiRequest& req);
+ApiReply handle_get_info(Emulator& emu, const ApiRequest& req);
+ApiReply handle_user_info(Emulator& emu, const ApiRequest& req);
+ApiReply handle_downurl(Emulator& emu, const ApiRequest& req);
+
+// proapi path -> handler (every one needs the bearer token).
+const std::map<std::string, ApiHandler>& proapi_handlers();
+// passportapi path -> handler (no bearer token).
+const std::map<std::string, ApiHandler>& passport_handlers();
+
+// Shared by the handlers: 115's JSON for one entry in a listing / in search results.
+nlohmann::json listing_entry(Emulator& emu, const TreeModel& tree, const Node& n);
+std::string extension_of(const std::string& name);
+std::string format_size(std::uint64_t bytes);
+
+}  // namespace dav115::fake115

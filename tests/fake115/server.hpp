@@ -1,0 +1,28 @@
+#pragma once
+// The HTTP/1.1 server: one coroutine per connection (keep-alive), routing to the passport and proapi
+// handlers, the CDN and the control endpoints, applying latency, faults, rate limits and auth on the way.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "emulator.hpp"
+
+namespace dav115::fake115 {
+
+class Server {
+ public:
+  // Binds and listens at once (so the chosen port is known); throws on failure.
+  Server(Emulator& emu, boost::asio::io_context& ioc, const std::string& listen);
+  std::uint16_t port() const;
+  std::string host() const;
+  void start();  // spawns the accept loop
+
+ private:
+  Emulator& emu_;
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+}  // namespace dav115::fake115
