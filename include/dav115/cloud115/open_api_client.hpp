@@ -1,0 +1,45 @@
+#pragma once
+// The Api implemented against the real 115 Open Platform: token lifecycle (persisted, single-flight
+// refresh, proactive timer, ReauthRequired), one rate governor for every call, retries within the
+// caller's deadline, and the endpoint mappings.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+
+#include "dav115/cloud115/api.hpp"
+#include "dav115/config/config.hpp"
+#include "dav115/net/http_client.hpp"
+
+namespace dav115::cloud115 {
+
+class OpenApiClient final : public Api {
+ public:
+  // `http` must outlive this client and every call made through it.
+  OpenApiClient(boost::asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg,
+                std::string state_dir);
+  ~OpenApiClient() override;
+  OpenApiClient(const OpenApiClient&) = delete;
+  OpenApiClient& operator=(const OpenApiClient&) = delete;
+
+  // Loads the persisted token state (or the config's), refreshes if there is no valid access token,
+  // starts the proactive refresh timer. Never throws for a dead token (status() says ReauthRequired);
+  // throws std::runtime_error for an unusable state_dir.
+  boost::asio::awaitable<void> start();
+  void stop();                               // cancels timers (shutdown)
+  void reload(const config::Cloud115& cfg);  // SIGHUP
+
+  boost::asio::awaitable<std::vector<Entry>> list_folder(std::string cid, CallOptions opts) override;
+  boost::asio::awaitable<Quota> quota(CallOptions opts) override;
+  boost::asio::awaitable<std::optional<Entry>> get_info(std::string id, CallOptions opts) override;
+  boost::asio::awaitable<DownloadLink> download_link(std::string file_id, std::string pick_code,
+                                                     std::string user_agent, CallOptions opts) override;
+  UpstreamStatus status() const override;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace dav115::cloud115

@@ -1,0 +1,85 @@
+#pragma once
+// OpenApiClient's shared state. Split over token_flow.cpp (token lifecycle) and open_api_client.cpp
+// (the call loop and the endpoints). Every coroutine holds a shared_ptr to it.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "dav115/cloud115/json_mapping.hpp"
+#include "dav115/cloud115/open_api_client.hpp"
+#include "dav115/cloud115/rate_governor.hpp"
+#include "dav115/store/token_state.hpp"
+#include "dav115/util/single_flight.hpp"
+
+// Coroutines here take their parameters by value: a reference parameter would dangle as soon as the
+// caller's temporary dies across a suspension point.
+
+namespace dav115::cloud115 {
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::int64_t unix_now();
+
+struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
+  Impl(boost::asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg, std::string state_dir);
+
+  boost::asio::any_io_executor ex;
+  net::HttpClient& http;
+  std::filesystem::path state_dir;
+  RateGovernor governor;
+  util::SingleFlight<int, bool> refresh_flight;
+
+  mutable std::mutex mu;  // guards everything below
+  config::Cloud115 cfg;
+  store::TokenRecord tokens;
+  TokenState token_state = TokenState::Unknown;
+  bool reauth_logged = false;
+  SteadyClock::time_point refresh_not_before{};  // after 40140117
+  std::string last_error;
+  std::uint64_t refreshes = 0;
+  bool stopped = false;
+  std::uint64_t timer_id = 0;
+  std::shared_ptr<boost::asio::steady_timer> refresh_timer;
+
+  // --- token_flow.cpp
+  boost::asio::awaitable<void> start();
+  // The access token to use now and its generation; refreshes first when it is missing or expired.
+  boost::asio::awaitable<std::pair<std::string, std::uint64_t>> valid_access(CallOptions opts);
+  // Refreshes unless the token already moved past `seen_generation` (single-flight).
+  boost::asio::awaitable<void> refresh(std::uint64_t seen_generation, CallOptions opts);
+  boost::asio::awaitable<void> refresh_once(std::uint64_t seen_generation, CallOptions opts);
+  void enter_reauth_locked(long long code, const std::string& why);
+  void persist_locked();
+  void schedule_refresh_locked(std::optional<std::chrono::seconds> delay = std::nullopt);
+  void reload(const config::Cloud115& new_cfg);
+  void stop();
+
+  // --- open_api_client.cpp
+  // One logical 115 call with governor, token handling and retries; returns the success body.
+  struct Call {
+    std::string method;              // GET or POST
+    std::string base;                // api_base or passport_base
+    std::string path;                // "/open/ufile/files"
+    net::Headers params;             // query (GET) or form (POST)
+    std::string user_agent;          // empty = cfg.user_agent
+  };
+  boost::asio::awaitable<nlohmann::json> call(Call c, CallOptions opts);
+  struct Attempt {
+    std::optional<nlohmann::json> body;
+    std::optional<ApiError> error;
+    bool token_expired = false;
+    std::uint64_t generation = 0;
+  };
+  boost::asio::awaitable<Attempt> attempt_once(Call c, CallOptions opts);
+  void note_error(const std::string& message);
+  UpstreamStatus status() const;
+};
+
+void count_upstream_call(const std::string& endpoint, const std::string& result);
+
+}  // namespace dav115::cloud115

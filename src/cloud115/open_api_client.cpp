@@ -1,0 +1,276 @@
+// The call loop (governor, token, retries within the caller's deadline) and the endpoint mappings.
+#include "dav115/cloud115/open_api_client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
+#include <unordered_set>
+
+#include "client_impl.hpp"
+#include "dav115/util/metrics.hpp"
+
+namespace dav115::cloud115 {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+void count_upstream_call(const std::string& endpoint, const std::string& result) {
+  util::Metrics::global().add("dav115_upstream_calls_total", {{"endpoint", endpoint}, {"result", result}});
+}
+
+namespace {
+
+// Signals that mean "115 wants everybody to slow down", not just this call.
+bool is_global_rate_signal(const ApiError& e) {
+  return e.kind == ErrorKind::RateLimited && (e.code == 770004 || e.code == 406 || e.code == 405 || e.code == 429);
+}
+
+std::chrono::milliseconds with_jitter(std::chrono::milliseconds base) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> f(0.5, 1.5);
+  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(base.count()) * f(rng)));
+}
+
+std::int64_t to_unix(SteadyClock::time_point t) {
+  auto left = t - SteadyClock::now();
+  return unix_now() + std::chrono::duration_cast<std::chrono::seconds>(left).count();
+}
+
+// Plain functions, not coroutines: GCC 12 miscompiles braced initializer lists inside coroutine frames.
+net::Headers list_params(const std::string& cid, std::size_t page_size, std::uint64_t offset) {
+  // A fixed order (name, ascending; custom_order=1 = use ours without changing the folder's remembered
+  // sort) keeps offsets meaningful from one page to the next.
+  return {{"cid", cid}, {"limit", std::to_string(page_size)}, {"offset", std::to_string(offset)},
+          {"show_dir", "1"}, {"cur", "1"}, {"o", "file_name"}, {"asc", "1"}, {"custom_order", "1"}};
+}
+
+net::Headers one_param(const std::string& key, const std::string& value) { return {{key, value}}; }
+
+net::Headers api_headers(const std::string& access, const std::string& user_agent) {
+  return {{"Authorization", "Bearer " + access}, {"User-Agent", user_agent}, {"Accept", "application/json"}};
+}
+
+}  // namespace
+
+OpenApiClient::Impl::Impl(asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg,
+                          std::string state_dir)
+    : ex(std::move(ex)),
+      http(http),
+      state_dir(std::move(state_dir)),
+      governor(cfg.rate_limit.qps, cfg.rate_limit.burst),
+      cfg(cfg) {
+  auto& m = util::Metrics::global();
+  m.describe("dav115_upstream_calls_total", "counter", "Calls to the 115 API by endpoint and result");
+  m.describe("dav115_token_refreshes_total", "counter", "115 access token refreshes by result");
+}
+
+void OpenApiClient::Impl::note_error(const std::string& message) {
+  std::lock_guard lk(mu);
+  last_error = message;
+}
+
+asio::awaitable<OpenApiClient::Impl::Attempt> OpenApiClient::Impl::attempt_once(Call c, CallOptions opts) {
+  auto self = shared_from_this();
+  Attempt a;
+  net::Request req;
+  try {
+    auto token = co_await valid_access(opts);
+    const std::string& access = token.first;
+    a.generation = token.second;
+    co_await governor.acquire(opts.priority, opts.deadline);
+    std::string user_agent;
+    {
+      std::lock_guard lk(mu);
+      user_agent = c.user_agent.empty() ? cfg.user_agent : c.user_agent;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(opts.deadline - SteadyClock::now());
+      req.timeout = std::clamp(left, std::chrono::milliseconds(1000), cfg.request_timeout);
+    }
+    req.method = c.method;
+    req.url = c.base + c.path;
+    req.headers = api_headers(access, user_agent);
+    if (c.method == "GET") {
+      if (!c.params.empty()) req.url += "?" + net::form_encode(c.params);
+    } else {
+      req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+      req.body = net::form_encode(c.params);
+    }
+  } catch (const ApiError& e) {
+    a.error = e;
+    co_return a;
+  }
+  std::optional<net::Response> resp;
+  try {
+    resp = co_await http.request(std::move(req));
+  } catch (const net::TransportError& e) {
+    count_upstream_call(c.path, "transport");
+    a.error = ApiError(ErrorKind::Unavailable, 0, std::string("transport error: ") + e.what());
+    co_return a;
+  }
+  auto outcome = mapping::classify(resp->status, resp->body);
+  count_upstream_call(c.path, outcome.metric_result());
+  if (outcome.ok) {
+    a.body = std::move(outcome.body);
+    co_return a;
+  }
+  a.token_expired = outcome.token_expired;
+  a.error = ApiError(outcome.kind, outcome.code, outcome.message);
+  co_return a;
+}
+
+asio::awaitable<nlohmann::json> OpenApiClient::Impl::call(Call c, CallOptions opts) {
+  auto self = shared_from_this();
+  bool auth_retried = false;
+  auto backoff = 500ms;
+  std::optional<ApiError> last;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    Attempt a = co_await attempt_once(c, opts);
+    if (a.body) co_return std::move(*a.body);
+    if (a.token_expired && !auth_retried) {
+      // Once per call: refresh (unless the token changed while we were in flight) and retry.
+      auth_retried = true;
+      std::optional<ApiError> refresh_error;
+      try {
+        co_await refresh(a.generation, opts);
+      } catch (const ApiError& e) {
+        refresh_error = e;
+      }
+      if (!refresh_error) continue;
+      a.error = refresh_error;
+    }
+    ApiError err = *a.error;
+    last = err;
+    note_error(err.what());
+    if (err.kind != ErrorKind::RateLimited && err.kind != ErrorKind::Unavailable) throw err;
+    // The governor / refresh back-off already computed that the deadline cannot be met.
+    if (err.retry_after.count() > 0) throw err;
+
+    std::chrono::milliseconds pause;
+    std::chrono::seconds cooldown;
+    {
+      std::lock_guard lk(mu);
+      cooldown = cfg.cooldown;
+    }
+    pause = is_global_rate_signal(err) ? std::chrono::milliseconds(cooldown) : with_jitter(backoff);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, 8s);
+    auto until = SteadyClock::now() + pause;
+    if (is_global_rate_signal(err)) {
+      governor.pause_until(until);
+      spdlog::warn("cloud115: {} on {}: pausing upstream calls for {} s", err.what(), c.path,
+                   std::chrono::duration_cast<std::chrono::seconds>(pause).count());
+    }
+    if (until >= opts.deadline)
+      throw ApiError(err.kind, err.code, err.what(),
+                     std::max(std::chrono::ceil<std::chrono::seconds>(pause), std::chrono::seconds(1)));
+    if (!is_global_rate_signal(err)) {  // a global pause is waited out inside the governor
+      asio::steady_timer t(co_await asio::this_coro::executor, until);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+  }
+  throw last ? *last : ApiError(ErrorKind::Unavailable, 0, "115 call failed");
+}
+
+UpstreamStatus OpenApiClient::Impl::status() const {
+  UpstreamStatus s;
+  auto paused = governor.paused_until();
+  std::lock_guard lk(mu);
+  s.token = token_state;
+  s.access_expires_at = tokens.access_expires_at;
+  s.cooling_down = paused > SteadyClock::now();
+  s.cooldown_until = s.cooling_down ? to_unix(paused) : 0;
+  s.last_error = last_error;
+  s.refreshes = refreshes;
+  return s;
+}
+
+// ---------------------------------------------------------------- OpenApiClient
+
+OpenApiClient::OpenApiClient(asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg,
+                             std::string state_dir)
+    : impl_(std::make_shared<Impl>(std::move(ex), http, cfg, std::move(state_dir))) {}
+
+OpenApiClient::~OpenApiClient() { impl_->stop(); }
+
+asio::awaitable<void> OpenApiClient::start() { return impl_->start(); }
+void OpenApiClient::stop() { impl_->stop(); }
+void OpenApiClient::reload(const config::Cloud115& cfg) { impl_->reload(cfg); }
+UpstreamStatus OpenApiClient::status() const { return impl_->status(); }
+
+asio::awaitable<std::vector<Entry>> OpenApiClient::list_folder(std::string cid, CallOptions opts) {
+  auto impl = impl_;
+  std::string base;
+  std::size_t page_size;
+  {
+    std::lock_guard lk(impl->mu);
+    base = impl->cfg.api_base;
+    page_size = static_cast<std::size_t>(std::clamp(impl->cfg.page_size, 1, 1150));
+  }
+  std::vector<Entry> all;
+  std::unordered_set<std::string> seen;  // entries may shift between pages when the folder changes
+  std::uint64_t offset = 0;
+  for (int page = 0; page < 100000; ++page) {
+    Impl::Call c{"GET", base, "/open/ufile/files", list_params(cid, page_size, offset), std::string()};
+    auto body = co_await impl->call(std::move(c), opts);
+    auto p = mapping::parse_list_page(body);
+    // A bad cid may come back as a listing of some other folder: that is "not found", not its content.
+    if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
+    for (auto& e : p.entries)
+      if (seen.insert(e.id).second) all.push_back(std::move(e));
+    offset += p.entries.size();
+    if (p.entries.empty() || p.entries.size() < page_size || all.size() >= p.count) break;
+  }
+  co_return all;
+}
+
+asio::awaitable<Quota> OpenApiClient::quota(CallOptions opts) {
+  auto impl = impl_;
+  std::string base;
+  {
+    std::lock_guard lk(impl->mu);
+    base = impl->cfg.api_base;
+  }
+  Impl::Call c{"GET", base, "/open/user/info", net::Headers(), std::string()};
+  auto body = co_await impl->call(std::move(c), opts);
+  co_return mapping::parse_quota(body);
+}
+
+asio::awaitable<std::optional<Entry>> OpenApiClient::get_info(std::string id, CallOptions opts) {
+  auto impl = impl_;
+  std::string base;
+  {
+    std::lock_guard lk(impl->mu);
+    base = impl->cfg.api_base;
+  }
+  nlohmann::json body;
+  bool not_found = false;
+  try {
+    Impl::Call c{"GET", base, "/open/folder/get_info", one_param("file_id", id), std::string()};
+    body = co_await impl->call(std::move(c), opts);
+  } catch (const ApiError& e) {
+    if (e.kind != ErrorKind::NotFound) throw;
+    not_found = true;
+  }
+  if (not_found) co_return std::nullopt;
+  co_return mapping::parse_info(body);
+}
+
+asio::awaitable<DownloadLink> OpenApiClient::download_link(std::string file_id, std::string pick_code,
+                                                           std::string user_agent, CallOptions opts) {
+  auto impl = impl_;
+  std::string base;
+  {
+    std::lock_guard lk(impl->mu);
+    base = impl->cfg.api_base;
+    if (user_agent.empty()) user_agent = impl->cfg.user_agent;
+  }
+  // The link is bound to the UA that asks for it: ask with the UA that will fetch it.
+  Impl::Call c{"POST", base, "/open/ufile/downurl", one_param("pick_code", pick_code), user_agent};
+  auto body = co_await impl->call(std::move(c), opts);
+  auto link = mapping::parse_download(body, file_id);
+  if (!link) throw ApiError(ErrorKind::NotFound, 0, "no download link for file " + file_id);
+  link->user_agent = user_agent;
+  co_return std::move(*link);
+}
+
+}  // namespace dav115::cloud115

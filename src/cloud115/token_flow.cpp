@@ -1,0 +1,324 @@
+// Token lifecycle: load/choose/persist, single-flight refresh, proactive timer, ReauthRequired.
+// Refresh tokens rotate on use, so a refreshed pair is written to disk before anything can use it.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <functional>
+#include <system_error>
+
+#include "client_impl.hpp"
+#include "dav115/util/metrics.hpp"
+
+namespace dav115::cloud115 {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+// Treat the access token as expired slightly early: a call may take a while to reach 115.
+constexpr std::int64_t kExpirySlackSeconds = 30;
+
+void count_refresh(const std::string& result) {
+  util::Metrics::global().add("dav115_token_refreshes_total", {{"result", result}});
+}
+// Plain functions, not coroutines: GCC 12 miscompiles braced initializer lists inside coroutine frames.
+net::Headers passport_headers(const std::string& user_agent) {
+  return {{"Content-Type", "application/x-www-form-urlencoded"}, {"User-Agent", user_agent},
+          {"Accept", "application/json"}};
+}
+std::string refresh_form(const std::string& refresh_token) {
+  return net::form_encode({{"refresh_token", refresh_token}});
+}
+}  // namespace
+
+void OpenApiClient::Impl::persist_locked() {
+  try {
+    store::save_token_record(store::token_file(state_dir), tokens);
+  } catch (const std::exception& e) {
+    // The pair is still used from memory (the old one is dead anyway), but a restart would lose it.
+    spdlog::error("cloud115: could not persist the token state in {}: {}", state_dir.string(), e.what());
+  }
+}
+
+void OpenApiClient::Impl::enter_reauth_locked(long long code, const std::string& why) {
+  token_state = TokenState::ReauthRequired;
+  last_error = why;
+  if (!reauth_logged) {
+    reauth_logged = true;
+    spdlog::warn("cloud115: the refresh token is no longer accepted ({}); paste a new one into the config "
+                 "and reload (SIGHUP). Upstream calls are suspended until then.", why);
+  }
+  ++timer_id;  // no more proactive refreshes
+  (void)code;
+}
+
+asio::awaitable<void> OpenApiClient::Impl::start() {
+  auto self = shared_from_this();
+  namespace fs = std::filesystem;
+  {
+    std::lock_guard lk(mu);
+    std::error_code ec;
+    fs::create_directories(state_dir, ec);
+    if (ec || !fs::is_directory(state_dir))
+      throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + ec.message());
+    auto persisted = store::load_token_record(store::token_file(state_dir));
+    tokens = store::choose_token_record(persisted, cfg.refresh_token, cfg.access_token);
+    tokens.updated_at = unix_now();
+    // Written now (not only on refresh) so the recorded origin is on disk, and to prove the dir is writable.
+    try {
+      store::save_token_record(store::token_file(state_dir), tokens);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + e.what());
+    }
+    if (tokens.refresh_token.empty() && tokens.access_token.empty()) {
+      enter_reauth_locked(0, "no refresh token configured");
+      co_return;
+    }
+    bool expired = tokens.access_token.empty() ||
+                   (tokens.access_expires_at != 0 && unix_now() + kExpirySlackSeconds >= tokens.access_expires_at);
+    if (!expired) {
+      token_state = TokenState::Valid;
+      schedule_refresh_locked();
+      co_return;
+    }
+  }
+  std::uint64_t gen;
+  {
+    std::lock_guard lk(mu);
+    gen = tokens.generation;
+  }
+  bool failed = false;
+  try {
+    co_await refresh(gen, CallOptions{Priority::Interactive, SteadyClock::now() + 60s});
+  } catch (const ApiError& e) {
+    failed = e.kind != ErrorKind::ReauthRequired;  // ReauthRequired is already logged and in status()
+    if (failed) spdlog::warn("cloud115: initial token refresh failed: {}", e.what());
+  }
+  if (failed) {
+    std::lock_guard lk(mu);
+    schedule_refresh_locked(30s);
+  }
+}
+
+asio::awaitable<std::pair<std::string, std::uint64_t>> OpenApiClient::Impl::valid_access(CallOptions opts) {
+  auto self = shared_from_this();
+  for (int round = 0; round < 3; ++round) {
+    std::uint64_t gen;
+    {
+      std::lock_guard lk(mu);
+      if (token_state == TokenState::ReauthRequired)
+        throw ApiError(ErrorKind::ReauthRequired, 0, "115 authorization must be renewed: " + last_error);
+      bool expired = tokens.access_token.empty() ||
+                     (tokens.access_expires_at != 0 && unix_now() + kExpirySlackSeconds >= tokens.access_expires_at);
+      if (!expired) co_return std::pair{tokens.access_token, tokens.generation};
+      gen = tokens.generation;
+    }
+    co_await refresh(gen, opts);
+  }
+  throw ApiError(ErrorKind::Unavailable, 0, "no valid access token after refreshing");
+}
+
+asio::awaitable<void> OpenApiClient::Impl::refresh(std::uint64_t seen_generation, CallOptions opts) {
+  auto self = shared_from_this();
+  // Everyone who found the token stale waits for the same single refresh.
+  static const int kOnlyKey = 0;  // a named key: run() holds it by reference across suspensions
+  // Named, and capturing a raw pointer (`self` keeps the Impl alive): GCC 12 mishandles class-type
+  // temporaries passed to a coroutine inside a co_await expression (they may be destroyed twice).
+  Impl* impl = this;
+  std::function<asio::awaitable<bool>()> work = [impl, seen_generation, opts]() -> asio::awaitable<bool> {
+    co_await impl->refresh_once(seen_generation, opts);
+    co_return true;
+  };
+  co_await refresh_flight.run(kOnlyKey, work);
+}
+
+asio::awaitable<void> OpenApiClient::Impl::refresh_once(std::uint64_t seen_generation, CallOptions opts) {
+  auto self = shared_from_this();
+  std::string refresh_token, url, user_agent;
+  std::chrono::milliseconds timeout;
+  {
+    std::lock_guard lk(mu);
+    if (token_state == TokenState::ReauthRequired)
+      throw ApiError(ErrorKind::ReauthRequired, 0, "115 authorization must be renewed: " + last_error);
+    if (tokens.generation != seen_generation) co_return;  // someone else refreshed meanwhile: just retry
+    auto now = SteadyClock::now();
+    if (now < refresh_not_before)
+      throw ApiError(ErrorKind::RateLimited, 40140117, "token refresh backing off after 40140117",
+                     std::chrono::ceil<std::chrono::seconds>(refresh_not_before - now));
+    if (tokens.refresh_token.empty()) {
+      enter_reauth_locked(0, "the access token was rejected and there is no refresh token");
+      throw ApiError(ErrorKind::ReauthRequired, 0, last_error);
+    }
+    refresh_token = tokens.refresh_token;
+    url = cfg.passport_base + "/open/refreshToken";
+    user_agent = cfg.user_agent;
+    timeout = cfg.request_timeout;
+    token_state = TokenState::Refreshing;
+  }
+  auto restore_state = [&] {
+    if (token_state == TokenState::Refreshing)
+      token_state = tokens.access_token.empty() ? TokenState::Unknown : TokenState::Valid;
+  };
+  try {
+    co_await governor.acquire(Priority::Interactive, opts.deadline);
+  } catch (...) {
+    std::lock_guard lk(mu);
+    restore_state();
+    throw;
+  }
+
+  net::Request req;
+  req.method = "POST";
+  req.url = url;
+  req.headers = passport_headers(user_agent);
+  req.body = refresh_form(refresh_token);
+  req.timeout = timeout;
+  std::optional<net::Response> resp;
+  std::string transport_error;
+  try {
+    resp = co_await http.request(std::move(req));
+  } catch (const net::TransportError& e) {
+    transport_error = e.what();
+  }
+
+  // From here to the end nothing awaits: the new pair is on disk before any caller can see it.
+  std::lock_guard lk(mu);
+  restore_state();
+  if (!resp) {
+    count_upstream_call("/open/refreshToken", "transport");
+    count_refresh("transport");
+    last_error = "token refresh: " + transport_error;
+    throw ApiError(ErrorKind::Unavailable, 0, last_error);
+  }
+  auto outcome = mapping::classify(resp->status, resp->body);
+  count_upstream_call("/open/refreshToken", outcome.metric_result());
+  std::optional<mapping::TokenGrant> grant;
+  std::optional<ApiError> shape_error;
+  if (outcome.ok) {
+    try {
+      grant = mapping::parse_token_grant(outcome.body);
+    } catch (const ApiError& e) {
+      shape_error = e;
+    }
+  }
+  if (grant) {
+    if (tokens.refresh_token != refresh_token) {
+      // reload() adopted a token pasted by the user while we were refreshing: theirs wins.
+      count_refresh("superseded");
+      co_return;
+    }
+    store::TokenRecord next = tokens;
+    next.access_token = grant->access_token;
+    next.refresh_token = grant->refresh_token;
+    next.access_expires_at = unix_now() + grant->expires_in;
+    next.updated_at = unix_now();
+    next.generation = tokens.generation + 1;
+    tokens = next;
+    persist_locked();
+    token_state = TokenState::Valid;
+    ++refreshes;
+    count_refresh("ok");
+    spdlog::info("cloud115: access token refreshed (valid for {} s)", grant->expires_in);
+    schedule_refresh_locked();
+    co_return;
+  }
+  if (shape_error) {
+    count_refresh("invalid_body");
+    last_error = std::string("token refresh: ") + shape_error->what();
+    throw *shape_error;
+  }
+  count_refresh(outcome.metric_result());
+  last_error = "token refresh: " + outcome.message;
+  if (mapping::is_dead_refresh_token(outcome.code)) {
+    enter_reauth_locked(outcome.code, last_error);
+    throw ApiError(ErrorKind::ReauthRequired, outcome.code, last_error);
+  }
+  if (outcome.code == 40140117) {
+    refresh_not_before = SteadyClock::now() + cfg.cooldown;
+    throw ApiError(ErrorKind::RateLimited, outcome.code, last_error);
+  }
+  // 40140121 "retry", WAF pages, empty bodies...: transient.
+  ErrorKind kind = outcome.kind == ErrorKind::RateLimited ? ErrorKind::RateLimited : ErrorKind::Unavailable;
+  throw ApiError(kind, outcome.code, last_error);
+}
+
+void OpenApiClient::Impl::schedule_refresh_locked(std::optional<std::chrono::seconds> delay) {
+  if (stopped || token_state == TokenState::ReauthRequired) return;
+  std::chrono::seconds wait;
+  if (delay) {
+    wait = *delay;
+  } else {
+    if (tokens.access_expires_at == 0) return;  // unknown expiry: refresh on demand only
+    std::int64_t left = tokens.access_expires_at - unix_now();
+    // Refresh `refresh_margin` before expiry, but never in the first half of the token's life, so a
+    // short-lived token cannot make us refresh in a loop (which 115 punishes with 40140117).
+    std::int64_t at = std::max<std::int64_t>({left - cfg.refresh_margin.count(), left / 2, 1});
+    wait = std::chrono::seconds(at);
+  }
+  auto id = ++timer_id;
+  if (refresh_timer) asio::post(refresh_timer->get_executor(), [t = refresh_timer] { t->cancel(); });
+  refresh_timer = std::make_shared<asio::steady_timer>(ex, wait);
+  auto timer = refresh_timer;
+  auto self = shared_from_this();
+  asio::co_spawn(ex, [self, timer, id]() -> asio::awaitable<void> {
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    std::uint64_t gen;
+    {
+      std::lock_guard lk(self->mu);
+      if (ec || self->stopped || id != self->timer_id) co_return;
+      gen = self->tokens.generation;
+    }
+    bool retry = false;
+    try {
+      co_await self->refresh(gen, CallOptions{Priority::Background, SteadyClock::now() + 120s});
+    } catch (const ApiError& e) {
+      retry = e.kind != ErrorKind::ReauthRequired;
+      if (retry) spdlog::warn("cloud115: scheduled token refresh failed, retrying later: {}", e.what());
+    } catch (const std::exception& e) {
+      retry = true;
+      spdlog::warn("cloud115: scheduled token refresh failed, retrying later: {}", e.what());
+    }
+    if (retry) {
+      std::lock_guard lk(self->mu);
+      if (id == self->timer_id) self->schedule_refresh_locked(std::chrono::seconds(30));
+    }
+  }, asio::detached);
+}
+
+void OpenApiClient::Impl::reload(const config::Cloud115& new_cfg) {
+  std::lock_guard lk(mu);
+  cfg = new_cfg;
+  governor.set_rate(cfg.rate_limit.qps, cfg.rate_limit.burst);
+  if (new_cfg.refresh_token.empty() || store::sha256_hex(new_cfg.refresh_token) == tokens.origin_sha256) return;
+  // The user pasted a new refresh token: it wins over whatever we derived from the old one.
+  auto next = store::choose_token_record(std::nullopt, new_cfg.refresh_token, new_cfg.access_token);
+  next.generation = tokens.generation + 1;
+  next.updated_at = unix_now();
+  tokens = next;
+  persist_locked();
+  token_state = tokens.access_token.empty() ? TokenState::Unknown : TokenState::Valid;
+  reauth_logged = false;
+  refresh_not_before = {};
+  last_error.clear();
+  ++timer_id;  // the old schedule belonged to the old token
+  spdlog::info("cloud115: adopted the refresh token from the reloaded config");
+}
+
+void OpenApiClient::Impl::stop() {
+  std::lock_guard lk(mu);
+  stopped = true;
+  ++timer_id;
+  if (refresh_timer) asio::post(refresh_timer->get_executor(), [t = refresh_timer] { t->cancel(); });
+  refresh_timer.reset();
+}
+
+}  // namespace dav115::cloud115
