@@ -58,7 +58,11 @@ class SingleFlight {
  public:
   // Runs fn() unless a run for `key` is already in flight, in which case it waits for that one.
   // Returns the shared result; rethrows the shared exception.
-  boost::asio::awaitable<Value> run(const Key& key, std::function<boost::asio::awaitable<Value>()> fn) {
+  // `fn` is taken by reference: g++ 12 destroys a by-value coroutine parameter that was initialised from
+  // a temporary twice (GCC PR 99576), and callers naturally pass a lambda temporary here. The caller's
+  // temporary lives until its co_await completes, which is as long as fn is used.
+  template <class Fn>
+  boost::asio::awaitable<Value> run(const Key& key, const Fn& fn) {
     std::shared_ptr<Call> call;
     bool leader = false;
     {
