@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -30,12 +31,15 @@ struct Node {
   std::string sha1;         // upper-case hex, files only
   std::string id;           // opaque upstream id
   std::string pick_code;    // opaque upstream download handle
+  bool operator==(const Node&) const = default;
 };
 
 // One folder's children, immutable once built; shared by every reader of that version.
 struct Listing {
   std::vector<Node> entries;   // in upstream order, names already unique
-  std::uint64_t version = 0;   // bumps whenever the content changes
+  // Process-wide unique per content: a refresh that changes nothing keeps the old number, so
+  // (folder id, version) can key rendered fragments.
+  std::uint64_t version = 0;
   std::chrono::steady_clock::time_point fetched_at;
   // NFC-normalised name -> index into entries.
   std::unordered_map<std::string, std::size_t> by_nfc_name;
@@ -51,6 +55,12 @@ struct BackendError : std::runtime_error {
   std::chrono::seconds retry_after;
 };
 
+// A folder vanished upstream between stat() and list() (moved or deleted): the client gets 404.
+struct NotFoundError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// revalidations / revalidation_failures count completed background refreshes by outcome.
 struct CacheStats {
   std::uint64_t hits = 0, misses = 0, stale_served = 0, revalidations = 0, revalidation_failures = 0;
   std::size_t folders_cached = 0;
@@ -58,7 +68,10 @@ struct CacheStats {
 
 class Tree {
  public:
-  Tree(boost::asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg);
+  // Where "now" comes from for cache ages; tests pass a manual clock to expire TTLs without waiting.
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  Tree(boost::asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock = {});
   ~Tree();
 
   // The node at `segments` (decoded, UTF-8, each non-empty, no "." or ".."), relative to the root.
@@ -66,12 +79,17 @@ class Tree {
   // Throws BackendError when the upstream cannot answer.
   boost::asio::awaitable<std::optional<Node>> stat(std::vector<std::string> segments, Deadline deadline);
 
-  // The children of a folder node.
+  // The children of a folder node. Throws BackendError, or NotFoundError if the folder vanished.
   boost::asio::awaitable<std::shared_ptr<const Listing>> list(Node dir, Deadline deadline);
+
+  // Forget the cached listing of one folder (after a write changed it); the next read refetches.
+  void invalidate(const std::string& folder_id);
 
   // Space figures for quota properties (cached for cache.quota_ttl).
   boost::asio::awaitable<cloud115::Quota> quota(Deadline deadline);
 
+  // Synthetic: name "", is_dir, id = cloud115.root_folder_id, mtime/ctime 0 (the root's own times are
+  // not in any listing, and fetching them would cost an upstream call per root PROPFIND).
   const Node& root() const;
   CacheStats stats() const;
   cloud115::UpstreamStatus upstream_status() const;

@@ -1,0 +1,314 @@
+#include "dav115/vfs/tree.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <functional>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <mutex>
+
+#include "dav115/util/metrics.hpp"
+#include "dav115/util/single_flight.hpp"
+#include "dav115/util/unicode.hpp"
+#include "dav115/vfs/backend_error.hpp"
+#include "dav115/vfs/folder_cache.hpp"
+#include "dav115/vfs/listing_builder.hpp"
+
+namespace asio = boost::asio;
+
+namespace dav115::vfs {
+
+// Note: every awaited call below is created in its own statement and then awaited, because g++ 12
+// destroys temporaries of a co_await full-expression twice (lambda -> std::function, by-value args).
+
+namespace {
+
+// list_folder said NotFound: the folder no longer exists under that id.
+struct FolderGone : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+constexpr auto kBackgroundDeadline = std::chrono::seconds(120);
+constexpr auto kRootMissingRetryAfter = std::chrono::seconds(30);
+
+void count_listing(const char* result) {
+  util::Metrics::global().add("dav115_listing_cache_total", {{"result", result}});
+}
+
+}  // namespace
+
+struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
+  using Ptr = std::shared_ptr<const Listing>;
+
+  Impl(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock)
+      : ex(std::move(ex)),
+        api(api),
+        clock(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })),
+        quota_ttl(cfg.cache.quota_ttl),
+        cache(cfg.cache.listing_ttl, cfg.cache.max_cached_folders) {
+    root.is_dir = true;
+    root.id = cfg.cloud115.root_folder_id;
+    auto& m = util::Metrics::global();
+    m.describe("dav115_listing_cache_total", "counter", "Folder listing lookups by result (hit, miss, stale).");
+    m.describe("dav115_listing_revalidations_total", "counter", "Background listing revalidations by result.");
+    m.describe("dav115_listing_cache_folders", "gauge", "Folder listings held in the cache.");
+  }
+
+  asio::any_io_executor ex;
+  cloud115::Api& api;
+  Clock clock;
+  Node root;
+  std::chrono::seconds quota_ttl;
+
+  FolderCache cache;
+  util::SingleFlight<std::string, Ptr> listing_flights;
+  std::atomic<std::uint64_t> hits{0}, misses{0}, stale_served{0}, revalidations{0}, revalidation_failures{0};
+
+  util::SingleFlight<int, cloud115::Quota> quota_flight;
+  std::mutex quota_mu;
+  std::optional<cloud115::Quota> quota_value;
+  std::chrono::steady_clock::time_point quota_at{};
+
+  void publish_size() {
+    util::Metrics::global().set("dav115_listing_cache_folders", {}, static_cast<double>(cache.size()));
+  }
+
+  // One upstream listing of `id` shared by every concurrent caller, stored in the cache.
+  // Throws FolderGone or BackendError.
+  asio::awaitable<Ptr> fetch(std::string id, cloud115::CallOptions opts) {
+    auto self = shared_from_this();
+    std::function<asio::awaitable<Ptr>()> work = [self, id, opts]() -> asio::awaitable<Ptr> {
+      // A flight that finished just before this one started may already have refreshed it.
+      if (opts.priority == cloud115::Priority::Interactive)
+        if (auto l = self->cache.fresh(id, self->clock())) co_return l;
+      std::vector<cloud115::Entry> entries;
+      try {
+        auto listing_call = self->api.list_folder(id, opts);
+        entries = co_await std::move(listing_call);
+      } catch (const cloud115::ApiError& e) {
+        if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
+        self->cache.erase(id);
+        self->publish_size();
+        throw FolderGone(e.what());
+      }
+      auto previous = self->cache.peek(id);
+      auto listing = build_listing(entries, previous.get(), self->clock());
+      self->cache.store(id, listing);
+      self->publish_size();
+      co_return listing;
+    };
+    auto shared_run = listing_flights.run(id, std::move(work));
+    co_return co_await std::move(shared_run);
+  }
+
+  // The listing of folder `id`: fresh from cache, stale from cache (revalidated in the background),
+  // or fetched now. Throws FolderGone or BackendError.
+  asio::awaitable<Ptr> listing_of(const std::string& id, Deadline deadline) {
+    auto found = cache.lookup(id, clock());
+    if (found.listing) {
+      if (found.fresh) {
+        ++hits;
+        count_listing("hit");
+      } else {
+        ++stale_served;
+        count_listing("stale");
+        if (found.start_revalidation) revalidate_in_background(id);
+      }
+      co_return found.listing;
+    }
+    ++misses;
+    count_listing("miss");
+    auto fetching = fetch(id, {cloud115::Priority::Interactive, deadline});
+    co_return co_await std::move(fetching);
+  }
+
+  void revalidate_in_background(std::string id) {
+    // The coroutine owns a reference to Impl, so a Tree destroyed meanwhile cannot leave it dangling.
+    asio::co_spawn(ex, [self = shared_from_this(), id]() -> asio::awaitable<void> {
+      bool failed = false;
+      std::chrono::seconds backoff{1};
+      try {
+        auto fetching =
+            self->fetch(id, {cloud115::Priority::Background, std::chrono::steady_clock::now() + kBackgroundDeadline});
+        co_await std::move(fetching);
+      } catch (const FolderGone&) {
+        // Already dropped from the cache; the next reader re-resolves it through its parent.
+      } catch (const BackendError& e) {
+        failed = true;
+        backoff = e.retry_after;
+        spdlog::debug("vfs: revalidation of folder {} failed, serving the cached listing: {}", id, e.what());
+      } catch (const std::exception& e) {
+        failed = true;
+        spdlog::warn("vfs: revalidation of folder {} failed unexpectedly: {}", id, e.what());
+      }
+      if (failed) {
+        ++self->revalidation_failures;
+        util::Metrics::global().add("dav115_listing_revalidations_total", {{"result", "failed"}});
+        self->cache.revalidation_failed(id, self->clock() + backoff);
+      } else {
+        ++self->revalidations;
+        util::Metrics::global().add("dav115_listing_revalidations_total", {{"result", "ok"}});
+      }
+    }, asio::detached);
+  }
+
+  // The child `name_nfc` of `parent_id` according to a listing fetched now (the cached one proved stale).
+  asio::awaitable<std::optional<Node>> refetch_child(std::string parent_id, std::string name_nfc, Deadline deadline) {
+    cache.erase(parent_id);
+    Ptr parent;
+    try {
+      parent = co_await listing_of(parent_id, deadline);
+    } catch (const FolderGone&) {
+      co_return std::nullopt;
+    }
+    const Node* n = parent->find(name_nfc);
+    if (!n) co_return std::nullopt;
+    co_return *n;
+  }
+
+  asio::awaitable<std::optional<Node>> stat(std::vector<std::string> segments, Deadline deadline) {
+    Node cur = root;
+    std::string parent_id;  // the folder whose listing `cur` came from
+    std::string cur_key;    // NFC name of `cur` in that listing
+    for (const auto& segment : segments) {
+      if (!cur.is_dir) co_return std::nullopt;
+      Ptr listing;
+      bool gone = false;
+      try {
+        listing = co_await listing_of(cur.id, deadline);
+      } catch (const FolderGone&) {
+        gone = true;
+      }
+      if (gone) {
+        if (parent_id.empty()) throw root_missing();
+        // The parent's cached listing still names a folder that is gone: believe it only if a fresh
+        // parent listing still does.
+        auto refetching = refetch_child(parent_id, cur_key, deadline);
+        auto again = co_await std::move(refetching);
+        if (!again || !again->is_dir) co_return std::nullopt;
+        if (again->id == cur.id)
+          throw BackendError(BackendError::Kind::Unavailable, "upstream lists a folder it cannot open",
+                             std::chrono::seconds(1));
+        cur = *again;  // replaced by a new folder of the same name
+        bool gone_again = false;
+        try {
+          listing = co_await listing_of(cur.id, deadline);
+        } catch (const FolderGone&) {
+          gone_again = true;
+        }
+        if (gone_again) co_return std::nullopt;
+      }
+      std::string key = util::nfc(segment);
+      const Node* child = listing->find(key);
+      if (!child) co_return std::nullopt;
+      parent_id = cur.id;
+      cur_key = std::move(key);
+      cur = *child;
+    }
+    co_return cur;
+  }
+
+  BackendError root_missing() const {
+    return BackendError(BackendError::Kind::Unavailable,
+                        "the configured root folder does not exist upstream (cloud115.root_folder_id)",
+                        kRootMissingRetryAfter);
+  }
+
+  asio::awaitable<Ptr> list(Node dir, Deadline deadline) {
+    if (!dir.is_dir) throw std::invalid_argument("vfs::Tree::list called on a file");
+    bool gone = false;
+    try {
+      co_return co_await listing_of(dir.id, deadline);
+    } catch (const FolderGone&) {
+      gone = true;
+    }
+    if (gone && dir.id == root.id) throw root_missing();
+    throw NotFoundError("folder vanished upstream");
+  }
+
+  std::optional<cloud115::Quota> fresh_quota(std::chrono::steady_clock::time_point now) {
+    std::lock_guard lk(quota_mu);
+    if (quota_value && now - quota_at < quota_ttl) return quota_value;
+    return std::nullopt;
+  }
+
+  asio::awaitable<cloud115::Quota> quota(Deadline deadline) {
+    if (auto q = fresh_quota(clock())) co_return *q;
+    auto self = shared_from_this();
+    std::optional<BackendError> failure;
+    std::function<asio::awaitable<cloud115::Quota>()> work = [self, deadline]() -> asio::awaitable<cloud115::Quota> {
+      if (auto q = self->fresh_quota(self->clock())) co_return *q;
+      cloud115::Quota q;
+      try {
+        auto asking = self->api.quota({cloud115::Priority::Interactive, deadline});
+        q = co_await std::move(asking);
+      } catch (const cloud115::ApiError& e) {
+        throw to_backend_error(e);
+      }
+      std::lock_guard lk(self->quota_mu);
+      self->quota_value = q;
+      self->quota_at = self->clock();
+      co_return q;
+    };
+    try {
+      // run() keeps a reference to its key while suspended: it must outlive the call, so no literal.
+      static const int quota_key = 0;
+      auto shared_run = quota_flight.run(quota_key, std::move(work));
+      co_return co_await std::move(shared_run);
+    } catch (const BackendError& e) {
+      failure = e;
+    }
+    // Space figures a few minutes old are better than failing a PROPFIND that asked for them.
+    std::lock_guard lk(quota_mu);
+    if (quota_value) co_return *quota_value;
+    throw *failure;
+  }
+};
+
+Tree::Tree(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock)
+    : impl_(std::make_shared<Impl>(std::move(ex), api, cfg, std::move(clock))) {}
+
+Tree::~Tree() = default;
+
+asio::awaitable<std::optional<Node>> Tree::stat(std::vector<std::string> segments, Deadline deadline) {
+  auto impl = impl_;
+  auto resolving = impl->stat(std::move(segments), deadline);
+  co_return co_await std::move(resolving);
+}
+
+asio::awaitable<std::shared_ptr<const Listing>> Tree::list(Node dir, Deadline deadline) {
+  auto impl = impl_;
+  auto listing = impl->list(std::move(dir), deadline);
+  co_return co_await std::move(listing);
+}
+
+asio::awaitable<cloud115::Quota> Tree::quota(Deadline deadline) {
+  auto impl = impl_;
+  auto fetching = impl->quota(deadline);
+  co_return co_await std::move(fetching);
+}
+
+void Tree::invalidate(const std::string& folder_id) {
+  impl_->cache.erase(folder_id);
+  impl_->publish_size();
+}
+
+const Node& Tree::root() const { return impl_->root; }
+
+CacheStats Tree::stats() const {
+  CacheStats s;
+  s.hits = impl_->hits;
+  s.misses = impl_->misses;
+  s.stale_served = impl_->stale_served;
+  s.revalidations = impl_->revalidations;
+  s.revalidation_failures = impl_->revalidation_failures;
+  s.folders_cached = impl_->cache.size();
+  return s;
+}
+
+cloud115::UpstreamStatus Tree::upstream_status() const { return impl_->api.status(); }
+
+cloud115::Api& Tree::api() { return impl_->api; }
+
+}  // namespace dav115::vfs
