@@ -1,0 +1,38 @@
+#pragma once
+// What a PROPFIND body asks for (RFC 4918 §9.1, §14.20): every property, the property names only,
+// or a list of named properties. Namespaces are resolved here, because pugixml does not do it.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dav115::webdav {
+
+inline constexpr std::string_view kDavNamespace = "DAV:";
+inline constexpr std::string_view kOwncloudNamespace = "http://owncloud.org/ns";
+
+struct PropertyName {
+  std::string ns;     // namespace URI ("DAV:"); empty for a property in no namespace
+  std::string local;  // local name ("getetag")
+  bool operator==(const PropertyName&) const = default;
+};
+
+struct PropfindRequest {
+  enum class Mode { AllProp, PropName, Prop };
+  Mode mode = Mode::AllProp;
+  // Mode::Prop: the properties asked for; Mode::AllProp: the extra ones of <include>. No duplicates.
+  std::vector<PropertyName> props;
+};
+
+// A body the server must answer with 400 (malformed XML, DOCTYPE, too deep, bad namespaces, ...).
+struct PropfindParseError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Elements may nest this deep at most (dav-server-rs GHSA-jj29-x8v4-w733 used the same bound).
+inline constexpr int kMaxXmlDepth = 64;
+
+// An empty (or all-whitespace) body means allprop. Throws PropfindParseError.
+PropfindRequest parse_propfind(std::string_view body);
+
+}  // namespace dav115::webdav

@@ -1,0 +1,156 @@
+#include "dav115/webdav/handler.hpp"
+
+#include <array>
+#include <optional>
+
+#include "dav115/webdav/depth_header.hpp"
+#include "dav115/webdav/href_codec.hpp"
+#include "dav115/webdav/multistatus.hpp"
+#include "dav115/webdav/propfind_request.hpp"
+#include "dav115/webdav/request_path.hpp"
+#include "dav115/webdav/upstream_error.hpp"
+
+namespace dav115::webdav {
+namespace {
+
+constexpr std::array<std::string_view, 9> kWriteMethods{"PUT",  "DELETE",    "MKCOL", "COPY", "MOVE",
+                                                        "POST", "PROPPATCH", "LOCK",  "UNLOCK"};
+
+std::string normalise_mount_path(std::string_view p) {
+  std::string out;
+  if (p.empty() || p.front() != '/') out += '/';
+  out += p;
+  if (out.back() != '/') out += '/';
+  return out;
+}
+
+std::string encode_mount_path(std::string_view mount_path) {
+  std::string out = "/";
+  std::size_t i = 1;
+  while (i < mount_path.size()) {
+    std::size_t j = mount_path.find('/', i);
+    if (j == std::string_view::npos) j = mount_path.size();
+    if (j > i) {
+      append_encoded_segment(out, mount_path.substr(i, j - i));
+      out += '/';
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+util::HttpResponse infinite_depth_refused() {
+  util::HttpResponse r;
+  r.status = 403;
+  r.body = R"(<?xml version="1.0" encoding="utf-8"?><D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>)";
+  r.set("Content-Type", "application/xml; charset=utf-8");
+  return r;
+}
+
+util::HttpResponse not_found() { return util::text_response(404, "Not Found"); }
+
+}  // namespace
+
+util::HttpResponse options_response() {
+  util::HttpResponse r;
+  r.status = 200;
+  r.set("DAV", "1");
+  r.set("MS-Author-Via", "DAV");
+  r.set("Allow", std::string(kAllowedMethods));
+  return r;
+}
+
+util::HttpResponse method_not_allowed_response() {
+  util::HttpResponse r = util::text_response(405, "dav115 is read-only: this method is not allowed");
+  r.set("Allow", std::string(kAllowedMethods));
+  return r;
+}
+
+Handler::Handler(vfs::Tree& tree, Options opts) : tree_(tree), opts_(std::move(opts)) {
+  opts_.mount_path = normalise_mount_path(opts_.mount_path);
+  mount_href_ = encode_mount_path(opts_.mount_path);
+}
+
+bool Handler::handles(std::string_view method) {
+  if (method == "OPTIONS" || method == "PROPFIND") return true;
+  for (std::string_view m : kWriteMethods)
+    if (method == m) return true;
+  return false;
+}
+
+boost::asio::awaitable<util::HttpResponse> Handler::handle(const util::HttpRequest& req) {
+  if (req.method == "OPTIONS") co_return options_response();
+  if (req.method == "PROPFIND") co_return co_await propfind(req);
+  co_return method_not_allowed_response();
+}
+
+boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpRequest& req) {
+  PathDecodeResult target = decode_request_path(req.target, opts_.mount_path);
+  if (!target.ok()) co_return util::text_response(target.status, target.reason);
+  const RequestPath& path = target.path;
+
+  std::optional<Depth> depth = parse_depth(req.header("Depth"));
+  if (!depth) co_return util::text_response(400, "Depth must be 0, 1 or infinity");
+
+  PropfindRequest request;
+  try {
+    request = parse_propfind(req.body);
+  } catch (const PropfindParseError& e) {
+    co_return util::text_response(400, std::string("bad PROPFIND body: ") + e.what());
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + opts_.client_deadline;
+  const bool is_root = path.segments.empty();
+  std::optional<vfs::Node> node;
+  std::optional<cloud115::Quota> quota;
+  std::shared_ptr<const vfs::Listing> listing;
+  // Upstream failures become 503 (never 404 or an empty 207); the response is built outside the
+  // catch blocks because a coroutine cannot co_await inside one.
+  std::optional<vfs::BackendError> upstream_failure;
+  bool vanished = false;
+  try {
+    node = co_await tree_.stat(path.lookup_segments, deadline);
+    if (node && node->is_dir && *depth == Depth::One) listing = co_await tree_.list(*node, deadline);
+    if (node && is_root && asks_for_quota(request)) quota = co_await tree_.quota(deadline);
+  } catch (const vfs::BackendError& e) {
+    upstream_failure = e;
+  } catch (const vfs::NotFoundError&) {
+    vanished = true;
+  }
+  if (upstream_failure) co_return upstream_error_response(*upstream_failure);
+  // A trailing slash names a collection; on a file it names nothing.
+  if (vanished || !node || (!node->is_dir && path.trailing_slash && !is_root)) co_return not_found();
+  // Depth infinity on a file is the same as depth 0; on a folder it would walk the whole drive.
+  if (*depth == Depth::Infinity && node->is_dir) co_return infinite_depth_refused();
+
+  // The request's own href echoes the segments as the client sent them; children use 115's names.
+  std::string parent_href = mount_href_;
+  std::string_view self_segment;
+  if (!is_root) {
+    for (std::size_t i = 0; i + 1 < path.segments.size(); ++i) {
+      append_encoded_segment(parent_href, path.segments[i]);
+      parent_href += '/';
+    }
+    self_segment = path.segments.back();
+  }
+
+  MultistatusWriter writer(request, 1 + (listing ? listing->entries.size() : 0));
+  const cloud115::Quota* quota_ptr = quota ? &*quota : nullptr;
+  writer.add(parent_href, self_segment, *node, is_root, quota_ptr);
+  if (listing) {
+    std::string self_href = parent_href;
+    if (!is_root) {
+      append_encoded_segment(self_href, self_segment);
+      self_href += '/';
+    }
+    for (const vfs::Node& child : listing->entries) writer.add(self_href, child.name, child, false);
+  }
+
+  util::HttpResponse r;
+  r.status = 207;
+  r.body = writer.finish();
+  r.set("Content-Type", "application/xml; charset=utf-8");
+  co_return r;
+}
+
+}  // namespace dav115::webdav

@@ -1,0 +1,56 @@
+#include "dav115/webdav/href_codec.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
+
+namespace dav115::webdav {
+
+void append_encoded_segment(std::string& out, std::string_view segment) {
+  namespace urls = boost::urls;
+  urls::encoding_opts opts;  // upper-case hex, no '+' for space: exactly what clients want
+  std::size_t n = urls::encoded_size(segment, urls::pchars, opts);
+  std::size_t at = out.size();
+  out.resize(at + n);
+  urls::encode(out.data() + at, n, segment, urls::pchars, opts);
+}
+
+std::string encode_segment(std::string_view segment) {
+  std::string out;
+  append_encoded_segment(out, segment);
+  return out;
+}
+
+std::optional<std::string> decode_segment(std::string_view encoded) {
+  auto checked = boost::urls::make_pct_string_view(encoded);
+  if (!checked) return std::nullopt;
+  return checked->decode();
+}
+
+void append_xml_escaped(std::string& out, std::string_view text) {
+  std::size_t run = 0;  // start of the current stretch that needs no escaping
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char* rep = nullptr;
+    switch (text[i]) {
+      case '&': rep = "&amp;"; break;
+      case '<': rep = "&lt;"; break;
+      case '>': rep = "&gt;"; break;
+      case '"': rep = "&quot;"; break;
+      case '\'': rep = "&apos;"; break;
+      case '\t': case '\n': case '\r': continue;
+      default:
+        // C0 controls are not allowed in XML 1.0 at all, not even escaped: show U+FFFD instead.
+        if (static_cast<unsigned char>(text[i]) < 0x20) {
+          rep = "\xEF\xBF\xBD";
+          break;
+        }
+        continue;
+    }
+    out.append(text.data() + run, i - run);
+    out.append(rep);
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
+}
+
+}  // namespace dav115::webdav
