@@ -1,0 +1,142 @@
+// All of delivery's Beast code lives here.
+#include "dav115/delivery/cdn_connection.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "dav115/net/connection.hpp"
+#include "dav115/net/http_client.hpp"
+
+namespace dav115::delivery {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+struct CdnClient::Impl {
+  asio::any_io_executor ex;
+  CdnOptions opts;
+  asio::ssl::context tls_ctx{asio::ssl::context::tls_client};
+  net::ConnectionPool pool;
+  Impl(asio::any_io_executor e, CdnOptions o)
+      : ex(std::move(e)), opts(std::move(o)), pool(opts.max_idle_per_origin, opts.idle_keepalive) {
+    tls_ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+    if (opts.verify_tls) {
+      tls_ctx.set_default_verify_paths();
+      if (!opts.ca_file.empty()) tls_ctx.load_verify_file(opts.ca_file);
+      tls_ctx.set_verify_mode(asio::ssl::verify_peer);
+    } else {
+      tls_ctx.set_verify_mode(asio::ssl::verify_none);
+    }
+  }
+};
+
+struct CdnStream::Impl {
+  std::shared_ptr<CdnClient::Impl> client;
+  std::unique_ptr<net::Connection> conn;
+  http::response_parser<http::buffer_body> parser;
+  bool failed = false;
+};
+
+CdnStream::CdnStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CdnStream::~CdnStream() {
+  if (!impl_ || !impl_->conn) return;
+  if (!impl_->failed && impl_->parser.is_done() && impl_->parser.keep_alive()) {
+    impl_->client->pool.give_back(std::move(impl_->conn));
+  } else {
+    impl_->conn->close();  // a client that went away stops the upstream transfer here
+  }
+}
+
+unsigned CdnStream::status() const { return impl_->parser.get().result_int(); }
+
+std::string CdnStream::content_range() const {
+  auto it = impl_->parser.get().find(http::field::content_range);
+  return it == impl_->parser.get().end() ? std::string() : std::string(it->value());
+}
+
+std::optional<std::uint64_t> CdnStream::content_length() const {
+  auto n = impl_->parser.content_length();
+  if (!n) return std::nullopt;
+  return static_cast<std::uint64_t>(*n);
+}
+
+bool CdnStream::done() const { return impl_->parser.is_done(); }
+
+asio::awaitable<std::size_t> CdnStream::read_some(asio::mutable_buffer buf) {
+  auto& p = impl_->parser;
+  if (p.is_done() || buf.size() == 0) co_return 0;
+  impl_->conn->expires_at(net::Clock::now() + impl_->client->opts.read_timeout);
+  p.get().body().data = buf.data();
+  p.get().body().size = buf.size();
+  try {
+    co_await impl_->conn->read_some(p);
+  } catch (const boost::system::system_error& e) {
+    // need_buffer only says our buffer is full: the normal outcome of a partial read.
+    if (e.code() != http::error::need_buffer) {
+      impl_->failed = true;
+      throw net::TransportError("CDN body read failed: " + e.code().message());
+    }
+  }
+  std::size_t n = buf.size() - p.get().body().size;
+  if (n == 0 && !p.is_done()) {
+    impl_->failed = true;
+    throw net::TransportError("CDN body read made no progress");
+  }
+  co_return n;
+}
+
+CdnClient::CdnClient(asio::any_io_executor ex, CdnOptions opts)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts))) {}
+CdnClient::~CdnClient() = default;
+
+std::size_t CdnClient::idle_connections() const { return impl_->pool.idle_count(); }
+
+asio::awaitable<std::unique_ptr<CdnStream>> CdnClient::get(const std::string& url, const std::string& user_agent,
+                                                           std::uint64_t first, std::optional<std::uint64_t> last) {
+  auto parsed = net::parse_url(url);
+  net::Origin origin{parsed.tls, parsed.host, parsed.port};
+  bool default_port = parsed.port == (parsed.tls ? "443" : "80");
+  bool ipv6 = parsed.host.find(':') != std::string::npos;
+  std::string host_header = ipv6 ? "[" + parsed.host + "]" : parsed.host;
+  if (!default_port) host_header += ":" + parsed.port;
+
+  http::request<http::string_body> req{http::verb::get, parsed.target, 11};
+  req.set(http::field::host, host_header);
+  req.set(http::field::user_agent, user_agent);
+  req.set(http::field::range,
+          "bytes=" + std::to_string(first) + "-" + (last ? std::to_string(*last) : std::string()));
+  req.set(http::field::accept_encoding, "identity");
+  req.keep_alive(true);
+
+  // A pooled connection may have been closed by the CDN while idle: one retry on a fresh one.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto conn = impl_->pool.take(origin);
+    bool reused = conn != nullptr;
+    if (!conn) {
+      conn = std::make_unique<net::Connection>(impl_->ex, impl_->tls_ctx, origin);
+      co_await conn->connect(net::Clock::now() + impl_->opts.connect_timeout);
+    }
+    auto impl = std::make_unique<CdnStream::Impl>();
+    impl->client = impl_;
+    impl->parser.body_limit(boost::none);  // files are any size; the caller bounds what it reads
+    try {
+      conn->expires_at(net::Clock::now() + impl_->opts.read_timeout);
+      co_await conn->write(req);
+      co_await conn->read_header(impl->parser);
+    } catch (const boost::system::system_error& e) {
+      conn->close();
+      if (reused) continue;
+      throw net::TransportError("CDN request failed: " + e.code().message());
+    }
+    impl->conn = std::move(conn);
+    co_return std::make_unique<CdnStream>(std::move(impl));
+  }
+  throw net::TransportError("CDN request failed on a reused and a fresh connection");
+}
+
+}  // namespace dav115::delivery

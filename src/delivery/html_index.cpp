@@ -1,0 +1,99 @@
+#include "dav115/delivery/html_index.hpp"
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <cstdio>
+#include <ctime>
+
+namespace dav115::delivery {
+namespace {
+
+// "2026-11-25 18:46" UTC: for people reading a listing, not an HTTP date.
+std::string display_time(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (!gmtime_r(&t, &tm)) return "";
+  char buf[32];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return std::string(buf, n);
+}
+
+std::string display_size(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string encode_path_segment(std::string_view segment) {
+  return boost::urls::encode(segment, boost::urls::unreserved_chars);
+}
+
+std::string render_html_index(std::string_view title_path, const std::vector<vfs::Node>& entries,
+                              std::string_view link_prefix, std::string_view parent_href) {
+  std::string title = html_escape(title_path);
+  std::string out;
+  out.reserve(512 + entries.size() * 160);
+  out += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width\"><title>Index of ";
+  out += title;
+  out += "</title>\n<style>body{font-family:sans-serif;margin:2em}td{padding:.2em 1em}"
+         "td.s{text-align:right}</style></head>\n<body><h1>Index of ";
+  out += title;
+  out += "</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr>\n";
+  if (!parent_href.empty()) {
+    out += "<tr><td><a href=\"";
+    out += html_escape(parent_href);
+    out += "\">../</a></td><td></td><td></td></tr>\n";
+  }
+  // Folders first, then files, each in upstream order.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& node : entries) {
+      if (node.is_dir != (pass == 0)) continue;
+      std::string href = encode_path_segment(node.name);
+      // The "./" in the prefix guards names such as "a:b" that would otherwise read as a URL scheme.
+      out += "<tr><td><a href=\"";
+      out += html_escape(link_prefix);
+      out += href;  // already percent-encoded: only unreserved characters and '%' remain
+      if (node.is_dir) out += '/';
+      out += "\">";
+      out += html_escape(node.name);
+      if (node.is_dir) out += '/';
+      out += "</a></td><td class=\"s\">";
+      if (!node.is_dir) out += display_size(node.size);
+      out += "</td><td>";
+      out += display_time(node.mtime);
+      out += "</td></tr>\n";
+    }
+  }
+  out += "</table>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace dav115::delivery

@@ -1,0 +1,104 @@
+#include "dav115/delivery/link_cache.hpp"
+
+namespace dav115::delivery {
+namespace {
+constexpr std::size_t kMaxEntries = 4096;  // bounds memory when many distinct (file, UA) pairs pass by
+}
+
+LinkCache::LinkCache(std::chrono::seconds margin, UnixClock clock) : margin_(margin), clock_(std::move(clock)) {
+  if (!clock_)
+    clock_ = [] {
+      return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+}
+
+std::string LinkCache::key_of(const std::string& file_id, const std::string& user_agent) {
+  return file_id + '\n' + user_agent;  // ids are digits: '\n' cannot be part of one
+}
+
+void LinkCache::store(const std::string& key, const cloud115::DownloadLink& link) {
+  std::int64_t now = clock_();
+  std::int64_t until = link.expires_at > 0 ? link.expires_at - margin_.count() : now + kUndatedLinkLifetime;
+  std::lock_guard lk(mu_);
+  if (until <= now) {  // too short-lived to be worth keeping
+    entries_.erase(key);
+    return;
+  }
+  if (entries_.size() >= kMaxEntries) {
+    for (auto it = entries_.begin(); it != entries_.end();) it = it->second.good_until <= now ? entries_.erase(it) : std::next(it);
+    if (entries_.size() >= kMaxEntries) entries_.erase(entries_.begin());
+  }
+  entries_[key] = Entry{link, until};
+}
+
+boost::asio::awaitable<cloud115::DownloadLink> LinkCache::get(const std::string& file_id,
+                                                              const std::string& user_agent, Mint mint) {
+  std::string key = key_of(file_id, user_agent);
+  {
+    std::lock_guard lk(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) {
+      if (clock_() < it->second.good_until) co_return it->second.link;
+      entries_.erase(it);
+    }
+  }
+  // Named, not a temporary: GCC 12 mis-destroys temporaries bound to coroutine parameters.
+  std::function<boost::asio::awaitable<cloud115::DownloadLink>()> leader =
+      [this, key, mint]() -> boost::asio::awaitable<cloud115::DownloadLink> {
+    auto link = co_await mint();
+    store(key, link);
+    co_return link;
+  };
+  auto link = co_await flights_.run(key, std::move(leader));
+  co_return link;
+}
+
+boost::asio::awaitable<cloud115::DownloadLink> LinkCache::refresh(const std::string& file_id,
+                                                                  const std::string& user_agent, Mint mint) {
+  std::string key = key_of(file_id, user_agent);
+  auto link = co_await mint();
+  store(key, link);
+  co_return link;
+}
+
+void LinkCache::invalidate(const std::string& file_id, const std::string& user_agent, const std::string& url) {
+  std::lock_guard lk(mu_);
+  auto it = entries_.find(key_of(file_id, user_agent));
+  if (it != entries_.end() && it->second.link.url == url) entries_.erase(it);
+}
+
+std::size_t LinkCache::size() const {
+  std::lock_guard lk(mu_);
+  return entries_.size();
+}
+
+void LinkConnectionBudget::Lease::release() {
+  if (!owner_) return;
+  {
+    std::lock_guard lk(owner_->mu_);
+    auto it = owner_->open_.find(url_);
+    if (it != owner_->open_.end() && --it->second <= 0) owner_->open_.erase(it);
+  }
+  owner_.reset();
+}
+
+LinkConnectionBudget::Lease LinkConnectionBudget::try_acquire(const std::shared_ptr<LinkConnectionBudget>& self,
+                                                              const cloud115::DownloadLink& link) {
+  std::lock_guard lk(self->mu_);
+  int& n = self->open_[link.url];
+  if (link.max_connections > 0 && n >= link.max_connections) {
+    if (n == 0) self->open_.erase(link.url);
+    return {};
+  }
+  ++n;
+  return Lease(self, link.url);
+}
+
+int LinkConnectionBudget::open_count(const std::string& url) const {
+  std::lock_guard lk(mu_);
+  auto it = open_.find(url);
+  return it == open_.end() ? 0 : it->second;
+}
+
+}  // namespace dav115::delivery
