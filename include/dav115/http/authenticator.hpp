@@ -1,0 +1,68 @@
+#pragma once
+// HTTP Basic authentication for the server: constant-shape credential checks against the configured
+// users, a short-lived cache of successful verifications (PBKDF2 is slow on purpose and clients send
+// credentials with every request), and a per-client-address lockout after repeated failures.
+// Thread-safe.
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dav115/config/config.hpp"
+
+namespace dav115::http {
+
+class Authenticator {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  enum class Outcome { Ok, Challenge, LockedOut };
+  struct Result {
+    Outcome outcome = Outcome::Challenge;
+    std::string user;                 // set when Ok
+    std::chrono::seconds retry_after{0};  // set when LockedOut
+  };
+
+  explicit Authenticator(const config::Config& cfg,
+                         std::chrono::seconds cache_ttl = std::chrono::seconds(60),
+                         std::size_t cache_capacity = 1024);
+
+  // `authorization` is the Authorization header value (nullopt when absent).
+  // A missing header is a plain challenge; wrong or malformed credentials count as a failure.
+  Result check(std::optional<std::string_view> authorization, const std::string& client_address);
+
+  // "Basic realm=\"<realm>\", charset=\"UTF-8\"" for WWW-Authenticate.
+  std::string challenge() const;
+
+  // Parses "Basic <base64(user:password)>", stripping a "DOMAIN\" prefix from the user.
+  static bool parse_basic(std::string_view header, std::string& user, std::string& password);
+
+ private:
+  struct Failures {
+    int count = 0;
+    Clock::time_point window_start;
+    Clock::time_point locked_until;
+  };
+
+  bool verify(const std::string& user, const std::string& password);
+  std::optional<std::chrono::seconds> locked(const std::string& address, Clock::time_point now);
+  void record_failure(const std::string& address, Clock::time_point now);
+  static std::string cache_key(const std::string& user, const std::string& password);
+
+  std::vector<config::User> users_;
+  std::string dummy_hash_;  // verified when the user is unknown, so that costs the same as a wrong password
+  config::Auth auth_;
+  std::chrono::seconds cache_ttl_;
+  std::size_t cache_capacity_;
+
+  std::mutex mu_;
+  std::unordered_map<std::string, Clock::time_point> verified_;  // cache_key -> expiry
+  std::unordered_map<std::string, Failures> failures_;           // client address -> failures
+};
+
+}  // namespace dav115::http

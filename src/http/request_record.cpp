@@ -1,0 +1,76 @@
+#include "request_record.hpp"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <ctime>
+#include <mutex>
+#include <string_view>
+
+#include "dav115/util/metrics.hpp"
+#include "request_checks.hpp"
+
+namespace dav115::http::detail {
+namespace {
+
+// Metric labels must stay a small set: unknown methods are folded into one.
+std::string method_label(std::string_view m) {
+  static constexpr std::array<std::string_view, 13> known = {
+      "GET", "HEAD", "OPTIONS", "PROPFIND", "PROPPATCH", "PUT", "DELETE",
+      "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "POST"};
+  for (auto k : known)
+    if (k == m) return std::string(m);
+  return "OTHER";
+}
+
+}  // namespace
+
+void describe_http_metrics() {
+  auto& m = util::Metrics::global();
+  m.describe("dav115_http_requests_total", "counter", "HTTP requests answered, by method and status.");
+  m.describe("dav115_http_request_duration_seconds_sum", "counter", "Total time spent answering HTTP requests.");
+  m.describe("dav115_http_request_duration_seconds_count", "counter", "Number of timed HTTP requests.");
+  m.describe("dav115_http_connections_active", "gauge", "Open client connections.");
+}
+
+void record_request(spdlog::logger* log, const RequestRecord& r) {
+  auto& m = util::Metrics::global();
+  auto method = method_label(r.method);
+  double seconds = std::chrono::duration<double>(r.duration).count();
+  m.add("dav115_http_requests_total", {{"method", method}, {"status", std::to_string(r.status)}});
+  m.add("dav115_http_request_duration_seconds_sum", {}, seconds);
+  m.add("dav115_http_request_duration_seconds_count", {});
+  if (!log) return;
+  log->info("{} {} \"{} {}\" {} {} {:.1f}ms \"{}\"", r.client_address, r.user.empty() ? "-" : sanitize_for_log(r.user, 64),
+            sanitize_for_log(r.method, 32), redact_target(r.target), r.status, r.bytes_sent, seconds * 1000.0,
+            sanitize_for_log(r.user_agent, 256));
+}
+
+std::string http_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::shared_ptr<spdlog::logger> access_logger(const std::string& setting) {
+  static std::mutex mu;  // two servers starting at once must not both create "access"
+  std::lock_guard lk(mu);
+  if (setting.empty()) return nullptr;
+  if (auto existing = spdlog::get("access")) return existing;
+  std::shared_ptr<spdlog::logger> log;
+  if (setting == "-") log = spdlog::stderr_color_mt("access");
+  else log = spdlog::basic_logger_mt("access", setting);
+  log->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [access] %v");
+  return log;
+}
+
+}  // namespace dav115::http::detail

@@ -1,0 +1,70 @@
+// What a request gets once it is read: /healthz and /metrics, then authentication, then the handler.
+#include <spdlog/spdlog.h>
+
+#include "dav115/util/metrics.hpp"
+#include "request_checks.hpp"
+#include "server_impl.hpp"
+
+namespace dav115::http::detail {
+namespace {
+
+util::HttpResponse health_response(Server::Impl& impl, bool head) {
+  std::pair<bool, std::string> h{false, "{\"status\":\"unknown\"}"};
+  try {
+    if (impl.health) h = impl.health();
+  } catch (const std::exception& e) {
+    spdlog::warn("health provider failed: {}", e.what());
+  }
+  util::HttpResponse r;
+  r.status = h.first ? 200 : 503;
+  r.body = std::move(h.second);
+  r.set("Content-Type", "application/json");
+  r.set("Cache-Control", "no-store");
+  r.head_only = head;
+  return r;
+}
+
+util::HttpResponse metrics_response() {
+  util::HttpResponse r;
+  r.body = util::Metrics::global().render_prometheus();
+  r.set("Content-Type", "text/plain; version=0.0.4");
+  r.set("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req) {
+  auto path = target_path(req.target);
+  if (path == "/healthz" && (req.method == "GET" || req.method == "HEAD"))
+    co_return health_response(impl, req.method == "HEAD");
+  if (path == "/metrics" && req.method == "GET") co_return metrics_response();
+
+  // Windows' WebClient preflights OPTIONS without credentials and gives up if challenged.
+  const bool self_authenticating = impl.is_public && impl.is_public(req.target);
+  if (!impl.cfg.allow_anonymous && req.method != "OPTIONS" && !self_authenticating) {
+    auto result = impl.auth.check(req.header("Authorization"), req.client_address);
+    if (result.outcome == Authenticator::Outcome::LockedOut) {
+      auto r = util::text_response(429, "Too many failed logins; try again later.");
+      r.set("Retry-After", std::to_string(result.retry_after.count()));
+      co_return r;
+    }
+    if (result.outcome != Authenticator::Outcome::Ok) {
+      auto r = util::text_response(401, "Authentication required.");
+      r.set("WWW-Authenticate", impl.auth.challenge());
+      co_return r;
+    }
+    req.user = std::move(result.user);
+  }
+
+  try {
+    co_return co_await impl.handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("handler failed for {} {}: {}", req.method, redact_target(req.target), e.what());
+  } catch (...) {
+    spdlog::error("handler failed for {} {}: unknown exception", req.method, redact_target(req.target));
+  }
+  co_return util::text_response(500, "Internal server error.");
+}
+
+}  // namespace dav115::http::detail

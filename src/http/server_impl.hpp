@@ -1,0 +1,74 @@
+#pragma once
+// State shared by the listeners and the sessions of one Server (private to src/http/).
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "dav115/http/authenticator.hpp"
+#include "dav115/http/server.hpp"
+
+namespace spdlog { class logger; }
+
+namespace dav115::http {
+
+namespace detail {
+// What drain() needs from a live connection; both calls are thread-safe (they post to its strand).
+class SessionControl {
+ public:
+  virtual ~SessionControl() = default;
+  virtual void close_if_idle() = 0;  // only if it is waiting for the next request
+  virtual void close_now() = 0;
+};
+}  // namespace detail
+
+struct Server::Impl {
+  Impl(boost::asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health);
+
+  boost::asio::io_context& ioc;
+  const config::Config cfg;
+  RequestHandler handler;
+  HealthProvider health;
+  PublicPathPredicate is_public;
+  MethodRefusal refuse_method;    // methods answered without reading their body  // targets served without Basic auth (signed download-proxy links)
+  Authenticator auth;
+  std::shared_ptr<spdlog::logger> access_log;  // null = access log off
+  std::unique_ptr<boost::asio::ssl::context> tls;  // set when a listener has tls=true
+
+  struct Listener {
+    boost::asio::ip::tcp::acceptor acceptor;
+    bool tls = false;
+    std::uint16_t port = 0;
+  };
+  std::vector<std::unique_ptr<Listener>> listeners;
+
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> active_requests{0};
+  std::atomic<bool> draining{false};
+
+  std::uint64_t add_session(std::weak_ptr<detail::SessionControl> s);
+  void remove_session(std::uint64_t id);
+  std::vector<std::shared_ptr<detail::SessionControl>> sessions();
+  void close_listeners();
+
+ private:
+  std::mutex sessions_mu_;
+  std::uint64_t next_session_id_ = 1;
+  std::map<std::uint64_t, std::weak_ptr<detail::SessionControl>> sessions_;
+};
+
+namespace detail {
+// One connection, from TLS handshake (if `tls`) to close. Defined in session.cpp.
+boost::asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, boost::asio::ip::tcp::socket socket,
+                                         bool tls);
+// Everything after the request is read: built-in endpoints, authentication, the handler. Never throws.
+boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req);
+}  // namespace detail
+
+}  // namespace dav115::http

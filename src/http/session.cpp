@@ -1,0 +1,374 @@
+// One client connection: TLS handshake, then requests read one after another (keep-alive), each
+// checked against the limits, routed, answered, logged. Plain and TLS connections share this code;
+// both template instantiations live in this file only.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <spdlog/spdlog.h>
+
+#include <type_traits>
+
+#include "dav115/util/metrics.hpp"
+#include "request_checks.hpp"
+#include "request_record.hpp"
+#include "server_impl.hpp"
+
+namespace dav115::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr std::size_t kStreamChunkBytes = 128 * 1024;
+constexpr const char* kServerName = "dav115/0.1";
+
+// Keeps the active-request count right on every exit path (drain() waits on it).
+struct ActiveRequest {
+  explicit ActiveRequest(std::atomic<std::size_t>& n) : n(n) { ++n; }
+  ~ActiveRequest() { --n; }
+  std::atomic<std::size_t>& n;
+};
+
+// Headers that this layer owns: the handler's values would contradict the framing we send.
+bool framing_header(std::string_view name) {
+  return util::iequals(name, "Content-Length") || util::iequals(name, "Transfer-Encoding") ||
+         util::iequals(name, "Connection") || util::iequals(name, "Keep-Alive");
+}
+
+template <class Fields>
+void copy_headers(const util::HttpResponse& from, Fields& to) {
+  bool has_date = false, has_server = false;
+  for (const auto& [k, v] : from.headers) {
+    if (framing_header(k)) continue;
+    has_date = has_date || util::iequals(k, "Date");
+    has_server = has_server || util::iequals(k, "Server");
+    to.insert(k, v);
+  }
+  if (!has_date) to.set(bhttp::field::date, http_date());
+  if (!has_server) to.set(bhttp::field::server, kServerName);
+}
+
+std::optional<std::uint64_t> declared_length(const util::HttpResponse& r) {
+  auto v = r.header("Content-Length");
+  if (!v) return std::nullopt;
+  try {
+    return std::stoull(std::string(*v));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+bool is_parse_error(const boost::system::error_code& ec) { return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category(); }
+
+template <class Stream>
+class Session : public SessionControl, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... Args>
+  Session(std::shared_ptr<Server::Impl> impl, std::string peer, Args&&... args)
+      : impl_(std::move(impl)), peer_(std::move(peer)), stream_(std::forward<Args>(args)...) {}
+
+  void close_if_idle() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->close_socket();
+    });
+  }
+  void close_now() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_socket(); });
+  }
+
+  asio::awaitable<void> run() {
+    auto id = impl_->add_session(this->weak_from_this());
+    util::Metrics::global().set("dav115_http_connections_active", {}, static_cast<double>(impl_->connections.load()));
+    try {
+      if constexpr (kTls) {
+        lowest().expires_after(impl_->cfg.limits.header_timeout);
+        co_await stream_.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+      }
+      bool first = true;
+      while (!impl_->draining) {
+        if (!first && buffer_.size() == 0 && !co_await wait_for_next_request()) break;
+        first = false;
+        if (!co_await serve_one()) break;
+      }
+    } catch (const std::exception& e) {
+      // Timeouts, resets, TLS failures, a body source failing mid-stream: the connection just ends.
+      spdlog::debug("connection from {} ended: {}", peer_, e.what());
+    }
+    co_await close_gracefully();
+    impl_->remove_session(id);
+    impl_->connections.fetch_sub(1);
+    util::Metrics::global().set("dav115_http_connections_active", {}, static_cast<double>(impl_->connections.load()));
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void close_socket() {
+    boost::system::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+
+  // Idle keep-alive: the idle timeout runs until the first byte of the next request.
+  asio::awaitable<bool> wait_for_next_request() {
+    idle_ = true;
+    lowest().expires_after(impl_->cfg.limits.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), as_tuple_awaitable);
+    idle_ = false;
+    if (ec) co_return false;
+    buffer_.commit(n);
+    co_return true;
+  }
+
+  // Reads, answers and logs one request. False when the connection must close afterwards.
+  asio::awaitable<bool> serve_one() {
+    const auto& limits = impl_->cfg.limits;
+    auto started = std::chrono::steady_clock::now();
+    RequestRecord rec;
+    rec.client_address = peer_;
+    rec.method = "-";
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header_bytes, UINT32_MAX)));
+    // No body limit while the head is read: the per-method limit (or a refusal of the method itself)
+    // is applied once the method is known, so a large PUT learns 405 rather than 413.
+    parser.body_limit(boost::none);
+    lowest().expires_after(limits.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, as_tuple_awaitable);
+    if (hec) {
+      std::optional<unsigned> status;
+      if (hec == bhttp::error::header_limit) {
+        // The parser fills in the target as soon as the request line is complete.
+        status = status_for_oversized_head(!parser.get().target().empty());
+      } else if (hec == bhttp::error::body_limit) {
+        status = 413;  // Content-Length above every limit, caught while parsing the header
+      } else if (hec != bhttp::error::end_of_stream && is_parse_error(hec)) {
+        status = 400;
+      }
+      if (!status) co_return false;  // timeout, reset, EOF between requests: nothing to answer
+      co_await answer_early(*status, rec, started);
+      co_return false;
+    }
+
+    auto& head = parser.get();
+    rec.method = std::string(head.method_string());
+    rec.target = std::string(head.target());
+    rec.user_agent = std::string(head[bhttp::field::user_agent]);
+    ActiveRequest active(impl_->active_requests);
+
+    if (head.target().size() > limits.max_request_line_bytes) {
+      co_await answer_early(414, rec, started);
+      co_return false;
+    }
+    if (impl_->refuse_method) {
+      if (auto refusal = impl_->refuse_method(head.method_string())) {
+        // The body (if any) is left unread, so the connection cannot be reused.
+        rec.status = refusal->status;
+        rec.bytes_sent = co_await write_response(*refusal, false);
+        rec.duration = std::chrono::steady_clock::now() - started;
+        record_request(impl_->access_log.get(), rec);
+        co_return false;
+      }
+    }
+    RequestHead checks{head.method_string(), head[bhttp::field::transfer_encoding],
+                       head[bhttp::field::content_encoding], std::nullopt};
+    if (auto len = parser.content_length()) checks.content_length = *len;
+    if (auto status = reject_before_body(checks, limits)) {
+      co_await answer_early(*status, rec, started);
+      co_return false;
+    }
+    parser.body_limit(body_limit_for(head.method_string(), limits));
+
+    if (!parser.is_done()) {
+      if (util::iequals(head[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        lowest().expires_after(limits.write_timeout);
+        co_await bhttp::async_write(stream_, cont, use_awaitable);
+      }
+      lowest().expires_after(limits.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, as_tuple_awaitable);
+      if (bec) {
+        if (bec == bhttp::error::body_limit) co_await answer_early(413, rec, started);
+        else if (is_parse_error(bec) && bec != bhttp::error::partial_message) co_await answer_early(400, rec, started);
+        co_return false;
+      }
+    }
+
+    auto msg = parser.release();
+    util::HttpRequest req;
+    req.method = rec.method;
+    req.target = rec.target;
+    for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    req.body = std::move(msg.body());
+    req.client_address = peer_;
+    req.secure = kTls;
+    bool keep_alive = msg.keep_alive();
+
+    auto res = co_await route(*impl_, req);
+    rec.user = req.user;
+    rec.status = res.status;
+    keep_alive = keep_alive && !impl_->draining;
+    if (req.method == "HEAD") res.head_only = true;
+    bool ok = true;
+    try {
+      rec.bytes_sent = co_await write_response(res, keep_alive);
+    } catch (const std::exception& e) {
+      spdlog::warn("response to {} {} aborted: {}", req.method, redact_target(req.target), e.what());
+      ok = false;
+    }
+    rec.duration = std::chrono::steady_clock::now() - started;
+    record_request(impl_->access_log.get(), rec);
+    co_return ok && keep_alive;
+  }
+
+  // Errors found before the handler: short text, then the connection closes.
+  asio::awaitable<void> answer_early(unsigned status, RequestRecord& rec, std::chrono::steady_clock::time_point started) {
+    static const std::map<unsigned, const char*> texts = {
+        {400, "Bad request."}, {413, "Request body too large."}, {414, "Request target too long."},
+        {415, "Content-Encoding is not supported."}, {431, "Request header fields too large."},
+        {501, "Transfer-Encoding is not supported."}};
+    auto it = texts.find(status);
+    auto res = util::text_response(status, it != texts.end() ? it->second : "Request rejected.");
+    rec.status = status;
+    try {
+      rec.bytes_sent = co_await write_response(res, false);
+    } catch (const std::exception&) {
+    }
+    rec.duration = std::chrono::steady_clock::now() - started;
+    record_request(impl_->access_log.get(), rec);
+  }
+
+  // Returns the bytes written (headers included).
+  asio::awaitable<std::size_t> write_response(util::HttpResponse& res, bool keep_alive) {
+    if (res.head_only) {
+      bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), 11};
+      copy_headers(res, out);
+      out.keep_alive(keep_alive);
+      // HEAD advertises the length a GET would have.
+      auto len = declared_length(res);
+      if (!len && !res.stream) len = res.body.size();
+      if (len) out.content_length(*len);
+      lowest().expires_after(impl_->cfg.limits.write_timeout);
+      co_return co_await bhttp::async_write(stream_, out, use_awaitable);
+    }
+    if (!res.stream) {
+      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
+      copy_headers(res, out);
+      out.keep_alive(keep_alive);
+      out.body() = std::move(res.body);
+      out.prepare_payload();
+      lowest().expires_after(impl_->cfg.limits.write_timeout);
+      co_return co_await bhttp::async_write(stream_, out, use_awaitable);
+    }
+    co_return co_await write_streamed(res, keep_alive);
+  }
+
+  // Backpressure: the next chunk is read from the source only after the previous one is written.
+  asio::awaitable<std::size_t> write_streamed(util::HttpResponse& res, bool keep_alive) {
+    bhttp::response<bhttp::buffer_body> out{static_cast<bhttp::status>(res.status), 11};
+    copy_headers(res, out);
+    out.keep_alive(keep_alive);
+    if (auto len = declared_length(res)) out.content_length(*len);
+    else out.chunked(true);
+    out.body().data = nullptr;
+    out.body().more = true;
+    bhttp::response_serializer<bhttp::buffer_body> sr{out};
+    auto timeout = impl_->cfg.limits.write_timeout;
+
+    lowest().expires_after(timeout);
+    std::size_t total = co_await bhttp::async_write_header(stream_, sr, use_awaitable);
+    std::vector<char> chunk(kStreamChunkBytes);
+    std::uint64_t body_bytes = 0;
+    auto expected = declared_length(res);
+    for (;;) {
+      std::size_t n = co_await res.stream->read(asio::buffer(chunk));
+      if (n == 0) {
+        // A short body under a promised Content-Length would desynchronise the client: fail loudly.
+        if (expected && body_bytes != *expected) throw std::runtime_error("body source ended early");
+        out.body().data = nullptr;
+        out.body().more = false;
+      } else {
+        body_bytes += n;
+        if (expected && body_bytes > *expected) throw std::runtime_error("body source overran Content-Length");
+        out.body().data = chunk.data();
+        out.body().size = n;
+        out.body().more = true;
+      }
+      lowest().expires_after(timeout);
+      auto [ec, written] = co_await bhttp::async_write(stream_, sr, as_tuple_awaitable);
+      total += written;
+      if (ec == bhttp::error::need_buffer) continue;  // chunk consumed, serializer wants more
+      if (ec) throw boost::system::system_error(ec);
+      if (sr.is_done()) break;
+    }
+    co_return total;
+  }
+
+  // Lingering close: stop sending, then swallow (bounded) what the client still sends, so an early
+  // 413 is not destroyed by a TCP reset before the client reads it.
+  asio::awaitable<void> close_gracefully() {
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::seconds(2));
+      co_await stream_.async_shutdown(as_tuple_awaitable);
+    } else {
+      boost::system::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (!ec) {
+        lowest().expires_after(std::chrono::seconds(2));
+        std::vector<char> sink(16 * 1024);
+        for (int i = 0; i < 64; ++i) {
+          auto [rec, n] = co_await lowest().async_read_some(asio::buffer(sink), as_tuple_awaitable);
+          if (rec) break;
+        }
+      }
+    }
+    close_socket();
+  }
+
+  std::shared_ptr<Server::Impl> impl_;
+  std::string peer_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  bool idle_ = false;  // only touched on the strand
+};
+
+}  // namespace
+
+asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, tcp::socket socket, bool tls) {
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())  // dual-stack listener: log and rate-limit the IPv4 form
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  std::string peer = ec ? "-" : addr.to_string();
+  if (tls) {
+    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(impl, std::move(peer), std::move(socket),
+                                                                             *impl->tls);
+    co_await s->run();
+  } else {
+    auto s = std::make_shared<Session<beast::tcp_stream>>(impl, std::move(peer), std::move(socket));
+    co_await s->run();
+  }
+}
+
+}  // namespace dav115::http::detail
