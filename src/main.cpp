@@ -1,1 +1,180 @@
-int main() { return 0; }
+// dav115 command line: serve, check-config, hash-password, --demo. Exit codes: 0 ok, 1 runtime
+// failure, 2 configuration or usage error.
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <spdlog/spdlog.h>
+#include <string>
+
+#include "dav115/app/demo.hpp"
+#include "dav115/app/gateway.hpp"
+#include "dav115/app/logging.hpp"
+#include "dav115/config/config.hpp"
+#include "dav115/http/password_hash.hpp"
+
+#ifndef DAV115_VERSION
+#define DAV115_VERSION "unknown"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kOk = 0, kRuntimeError = 1, kUsageError = 2;
+
+fs::path binary_dir() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+// The demo fixture: the source tree's, else one relative to the binary (build/ inside the source).
+std::string find_fixture() {
+  std::vector<fs::path> candidates;
+#ifdef DAV115_SOURCE_DIR
+  candidates.push_back(fs::path(DAV115_SOURCE_DIR) / "tests/fixtures/tree.json");
+#endif
+  candidates.push_back(binary_dir() / "../tests/fixtures/tree.json");
+  for (const auto& c : candidates)
+    if (fs::exists(c)) return fs::weakly_canonical(c).string();
+  return {};
+}
+
+int run_demo(const std::string& listen) {
+  dav115::app::setup_logging("info");
+  dav115::app::DemoOptions opts;
+  if (!listen.empty()) opts.listen = listen;
+  opts.fake115_path = (binary_dir() / "fake115").string();
+  opts.fixture = find_fixture();
+  opts.version = DAV115_VERSION;
+  return dav115::app::run_demo(opts);
+}
+
+int serve(const std::string& config_path) {
+  dav115::config::Config cfg;
+  try {
+    cfg = dav115::config::load_config(config_path);
+  } catch (const dav115::config::ConfigError& e) {
+    std::cerr << "dav115: configuration error: " << e.what() << "\n";
+    return kUsageError;
+  }
+  dav115::app::setup_logging(cfg.log_level);
+  dav115::app::Gateway gateway(std::move(cfg), dav115::app::GatewayOptions{DAV115_VERSION});
+  return gateway.run();
+}
+
+int check_config(const std::string& config_path) {
+  try {
+    auto cfg = dav115::config::load_config(config_path);
+    std::cout << "config OK\n" << dav115::config::summary(cfg);
+    return kOk;
+  } catch (const dav115::config::ConfigError& e) {
+    std::cerr << "dav115: configuration error: " << e.what() << "\n";
+    return kUsageError;
+  }
+}
+
+// One line from stdin without echo (the terminal is restored even if reading fails).
+std::string read_secret_line(const char* prompt) {
+  std::cerr << prompt << std::flush;
+  termios saved{};
+  const bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  return line;
+}
+
+int hash_password(bool from_stdin) {
+  std::string password;
+  if (from_stdin) {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  } else if (isatty(STDIN_FILENO)) {
+    password = read_secret_line("Password: ");
+    if (read_secret_line("Repeat password: ") != password) {
+      std::cerr << "dav115: the passwords differ\n";
+      return kUsageError;
+    }
+  } else {
+    std::cerr << "dav115: stdin is not a terminal; use --password-stdin to read the password from it\n";
+    return kUsageError;
+  }
+  if (password.empty()) {
+    std::cerr << "dav115: empty password\n";
+    return kUsageError;
+  }
+  std::cout << dav115::http::hash_password(password) << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dav115: a read-only WebDAV gateway for a 115 cloud drive"};
+  app.set_version_flag("--version", std::string("dav115 ") + DAV115_VERSION);
+  bool demo = false;
+  std::string demo_listen;
+  app.add_flag("--demo", demo, "Serve the built-in fake115 emulator's drive on 127.0.0.1:8080 (user demo/demo)");
+  app.add_option("--listen", demo_listen, "With --demo: listen URL (default http://127.0.0.1:8080)");
+
+  auto* serve_cmd = app.add_subcommand("serve", "Serve WebDAV");
+  std::string serve_config;
+  bool serve_demo = false;
+  serve_cmd->add_option("--config,-c", serve_config, "Configuration file (JSON)");
+  serve_cmd->add_flag("--demo", serve_demo, "Serve the fake115 emulator's drive instead (no config needed)");
+  serve_cmd->add_option("--listen", demo_listen, "With --demo: listen URL (default http://127.0.0.1:8080)");
+
+  auto* check_cmd = app.add_subcommand("check-config", "Validate a configuration file without serving");
+  std::string check_path;
+  check_cmd->add_option("file", check_path, "Configuration file (JSON)")->required();
+
+  auto* hash_cmd = app.add_subcommand("hash-password", "Print a password hash for the users setting");
+  bool password_stdin = false;
+  hash_cmd->add_flag("--password-stdin", password_stdin, "Read the password from the first line of stdin");
+
+  app.require_subcommand(0, 1);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help/version (code 0) or the error
+    return code == 0 ? kOk : kUsageError;
+  }
+
+  try {
+    if (demo || serve_demo) return run_demo(demo_listen);
+    if (!demo_listen.empty() && !*serve_cmd) {
+      std::cerr << "dav115: --listen is only for --demo\n";
+      return kUsageError;
+    }
+    if (*serve_cmd) {
+      if (serve_config.empty()) {
+        std::cerr << "dav115: serve needs --config FILE (or --demo)\n";
+        return kUsageError;
+      }
+      if (!demo_listen.empty()) {
+        std::cerr << "dav115: --listen is only for --demo; put listen addresses in the config file\n";
+        return kUsageError;
+      }
+      return serve(serve_config);
+    }
+    if (*check_cmd) return check_config(check_path);
+    if (*hash_cmd) return hash_password(password_stdin);
+  } catch (const std::exception& e) {
+    std::cerr << "dav115: " << e.what() << "\n";
+    return kRuntimeError;
+  }
+  std::cerr << app.help();
+  return kUsageError;
+}

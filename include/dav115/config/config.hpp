@@ -22,16 +22,22 @@ struct ListenAddress {
   bool tls = false;          // "https://" in the config
   std::string host;          // e.g. "127.0.0.1" or "::"
   std::uint16_t port = 0;    // 0 = pick a free port (tests); the chosen one is logged and written to state_dir/port
+
+  bool operator==(const ListenAddress&) const = default;
 };
 
 struct User {
   std::string name;
   std::string password_hash;  // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" (see http/password_hash.hpp)
+
+  bool operator==(const User&) const = default;
 };
 
 struct RateLimit {
   double qps = 1.5;  // steady rate of 115 API calls, all endpoints together
   int burst = 3;
+
+  bool operator==(const RateLimit&) const = default;
 };
 
 struct Cloud115 {
@@ -48,12 +54,16 @@ struct Cloud115 {
   std::chrono::milliseconds request_timeout{20000};
   bool verify_tls = true;
   std::string ca_file;                  // extra CA bundle (empty = system store)
+
+  bool operator==(const Cloud115&) const = default;
 };
 
 struct Cache {
   std::chrono::seconds listing_ttl{60};
   std::chrono::seconds quota_ttl{300};
   std::size_t max_cached_folders = 20000;
+
+  bool operator==(const Cache&) const = default;
 };
 
 struct Limits {
@@ -67,6 +77,8 @@ struct Limits {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds write_timeout{60};
   std::chrono::seconds client_deadline{25};  // how long a request may wait for upstream before 503
+
+  bool operator==(const Limits&) const = default;
 };
 
 struct Auth {
@@ -74,16 +86,22 @@ struct Auth {
   std::chrono::seconds failure_window{300};
   std::chrono::seconds lockout{300};      // 429 for this long once max_failures is reached
   std::string realm = "dav115";
+
+  bool operator==(const Auth&) const = default;
 };
 
 struct Tls {
   std::string cert;  // PEM chain
   std::string key;   // PEM key
+
+  bool operator==(const Tls&) const = default;
 };
 
 struct DeliveryRule {
   std::string user_agent_regex;  // ECMAScript, case-insensitive, searched in the User-Agent
   std::string policy;            // "redirect" | "local_proxy" | "proxy_url"
+
+  bool operator==(const DeliveryRule&) const = default;
 };
 
 struct Delivery {
@@ -95,6 +113,8 @@ struct Delivery {
   std::vector<std::string> cdn_host_allowlist{"*.115cdn.net", "*.115.com", "*.115cdn.com"};
   bool allow_plain_http_cdn = false;          // only for the emulator
   std::chrono::seconds link_expiry_margin{300};
+
+  bool operator==(const Delivery&) const = default;
 };
 
 struct Config {
@@ -113,10 +133,30 @@ struct Config {
   std::string access_log = "-";       // "-" = stderr with the other logs, "" = off, else a file path
   int threads = 0;                    // 0 = one per core
   std::string source_path;            // the file it was read from (for SIGHUP reload)
+
+  bool operator==(const Config&) const = default;
 };
 
-// Parses and validates; throws ConfigError naming the first bad setting.
+// Parses, applies the DAV115_* environment overrides (DAV115_REFRESH_TOKEN, DAV115_ACCESS_TOKEN,
+// DAV115_PROXY_SIGN_KEY: set and non-empty wins over the file), fills defaults (delivery.rules when the
+// key is absent) and validates; throws ConfigError naming the first bad setting.
 Config parse_config(const std::string& json_text, const std::string& source_path = {});
-Config load_config(const std::string& path);  // reads the file, applies DAV115_* env overrides
+Config load_config(const std::string& path);  // reads the file, then parse_config
+
+// Checks a Config built in code (e.g. the demo mode) with the same rules as parse_config;
+// normalises mount_path in place. Throws ConfigError.
+void validate(Config& cfg);
+
+// "http://127.0.0.1:8080" / "https://[::]:8443" -> ListenAddress; `setting` names it in the error.
+ListenAddress parse_listen_url(const std::string& url, const std::string& setting);
+
+// "[::]:8443"-style text for logs.
+std::string to_string(const ListenAddress& addr);
+
+// A multi-line human summary of the settings, without secrets (for `dav115 check-config`).
+std::string summary(const Config& cfg);
+
+// The delivery rules used when the config gives none: Windows' WebClient follows no cross-host redirects.
+std::vector<DeliveryRule> default_delivery_rules();
 
 }  // namespace dav115::config

@@ -1,0 +1,227 @@
+// Process wiring and lifecycle: build every layer on one io_context, start the 115 client before
+// listening, then wait for signals (SIGTERM/SIGINT drain and stop, SIGHUP reloads the 115 settings).
+#include "dav115/app/gateway.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "dav115/app/health.hpp"
+#include "dav115/app/reload.hpp"
+#include "dav115/app/router.hpp"
+#include "dav115/cloud115/open_api_client.hpp"
+#include "dav115/delivery/handler.hpp"
+#include "dav115/http/server.hpp"
+#include "dav115/net/http_client.hpp"
+#include "dav115/store/atomic_file.hpp"
+#include "dav115/vfs/tree.hpp"
+#include "dav115/webdav/handler.hpp"
+
+namespace dav115::app {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+struct Gateway::Impl {
+  config::Config cfg;
+  GatewayOptions opts;
+
+  mutable std::mutex mu;
+  std::vector<std::uint16_t> ports;
+  bool stop_requested = false;
+  std::function<void()> interrupt;  // wakes the lifecycle coroutine; set while run() is active
+
+  std::atomic<int> exit_code{0};
+};
+
+namespace {
+
+// The tokens live in state_dir: nobody else may read it.
+void ensure_state_dir(const std::string& dir) {
+  if (fs::exists(dir)) return;
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+}
+
+// One port per line, in listen order; tests and the demo read it to find an ephemeral port.
+void write_port_file(const std::string& state_dir, const std::vector<std::uint16_t>& ports) {
+  std::string text;
+  for (auto p : ports) text += std::to_string(p) + "\n";
+  store::write_file_atomically(fs::path(state_dir) / "port", text,
+                               fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                   fs::perms::others_read);
+}
+
+void log_startup(const config::Config& cfg, const std::vector<std::uint16_t>& ports, const std::string& version) {
+  std::string urls;
+  for (std::size_t i = 0; i < cfg.listen.size(); ++i) {
+    auto addr = cfg.listen[i];
+    if (i < ports.size()) addr.port = ports[i];
+    urls += (i ? ", " : "") + config::to_string(addr);
+  }
+  spdlog::info("dav115 {} listening on {}; mount path {}; root folder {}; api {}", version, urls, cfg.mount_path,
+               cfg.cloud115.root_folder_id, cfg.cloud115.api_base);
+}
+
+void warn_about_plain_http(const config::Config& cfg) {
+  std::string plain;
+  for (const auto* base : {&cfg.cloud115.api_base, &cfg.cloud115.passport_base})
+    if (base->rfind("http://", 0) == 0 && plain.find(*base) == std::string::npos)
+      plain += (plain.empty() ? "" : " and ") + *base;
+  if (!plain.empty())
+    spdlog::warn("{} is plain http: tokens travel unencrypted (acceptable only for the fake115 emulator)", plain);
+}
+
+}  // namespace
+
+Gateway::Gateway(config::Config cfg, GatewayOptions opts) : impl_(std::make_shared<Impl>()) {
+  impl_->cfg = std::move(cfg);
+  impl_->opts = std::move(opts);
+}
+
+Gateway::~Gateway() = default;
+
+std::vector<std::uint16_t> Gateway::ports() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->ports;
+}
+
+void Gateway::stop() {
+  std::function<void()> interrupt;
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->stop_requested = true;
+    interrupt = impl_->interrupt;
+  }
+  if (interrupt) interrupt();
+}
+
+int Gateway::run() {
+  Impl& self = *impl_;
+  const config::Config& cfg = self.cfg;
+  try {
+    ensure_state_dir(cfg.state_dir);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot create state_dir {}: {}", cfg.state_dir, e.what());
+    return 1;
+  }
+
+  const int threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(threads);
+  auto strand = asio::make_strand(ioc);  // the lifecycle coroutine and its signal_set live here
+
+  net::ClientOptions client_opts;
+  client_opts.verify_tls = cfg.cloud115.verify_tls;
+  client_opts.ca_file = cfg.cloud115.ca_file;
+  net::HttpClient http_client(ioc.get_executor(), client_opts);
+  cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir);
+  vfs::Tree tree(ioc.get_executor(), api, cfg);
+  webdav::Handler webdav_handler(tree, webdav::Options{cfg.mount_path, cfg.limits.client_deadline});
+
+  Routes routes;
+  routes.mount_path = cfg.mount_path;
+  routes.webdav = [&webdav_handler](util::HttpRequest& req) { return webdav_handler.handle(req); };
+  routes.webdav_handles = &webdav::Handler::handles;
+  delivery::Handler delivery_handler(ioc.get_executor(), tree, cfg);
+  routes.delivery = [&delivery_handler](util::HttpRequest& req) { return delivery_handler.handle(req); };
+  routes.is_proxy = [&delivery_handler](std::string_view target) { return delivery_handler.is_proxy_request(target); };
+  routes.proxy = [&delivery_handler](util::HttpRequest& req) { return delivery_handler.handle_proxy(req); };
+  Router router(std::move(routes));
+
+  const std::string version = self.opts.version;
+  http::Server server(
+      ioc, cfg, [&router](util::HttpRequest& req) { return router(req); },
+      [&api, &tree, version] { return health_report(api.status(), tree.stats(), version); });
+  // Write methods are refused before their body is read (405 + Allow, not 413).
+  server.set_method_refusal([](std::string_view method) -> std::optional<util::HttpResponse> {
+    if (method != "OPTIONS" && method != "PROPFIND" && webdav::Handler::handles(method))
+      return webdav::method_not_allowed_response();
+    return std::nullopt;
+  });
+  // Signed proxy links are their own credential (checked by delivery), so they skip Basic auth.
+  server.set_public_paths([&delivery_handler](std::string_view target) { return delivery_handler.is_proxy_request(target); });
+
+  asio::signal_set signals(strand, SIGINT, SIGTERM, SIGHUP);
+  {
+    std::lock_guard lk(self.mu);
+    self.interrupt = [&signals, strand] { asio::post(strand, [&signals] { signals.cancel(); }); };
+  }
+  auto stop_requested = [&self] {
+    std::lock_guard lk(self.mu);
+    return self.stop_requested;
+  };
+
+  ConfigReloader reloader(cfg);
+  auto lifecycle = [&]() -> asio::awaitable<void> {
+    warn_about_plain_http(cfg);
+    co_await api.start();  // a dead token is not fatal: the client logs it and /healthz reports it
+    server.start();
+    auto bound = server.bound_ports();
+    {
+      std::lock_guard lk(self.mu);
+      self.ports = bound;
+    }
+    write_port_file(cfg.state_dir, bound);
+    log_startup(cfg, bound, version);
+
+    while (!stop_requested()) {
+      boost::system::error_code ec;
+      int sig = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) continue;  // cancelled by stop(): the loop condition ends it
+      if (sig == SIGHUP) {
+        if (auto fresh = reloader.reload()) api.reload(*fresh);
+        continue;
+      }
+      spdlog::info("received {}, draining connections (up to {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                   self.opts.drain_grace.count());
+      break;
+    }
+    co_await server.drain(self.opts.drain_grace);
+    api.stop();
+    spdlog::info("stopped");
+    ioc.stop();
+  };
+
+  asio::co_spawn(strand, lifecycle, [&self, &ioc](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::critical("gateway failed: {}", e.what());
+    }
+    self.exit_code = 1;
+    ioc.stop();
+  });
+
+  // A handler that throws is a bug elsewhere; log it and keep serving rather than dying silently.
+  auto worker = [&ioc] {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("unhandled exception in a request handler: {}", e.what());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  {
+    std::lock_guard lk(self.mu);
+    self.interrupt = nullptr;
+  }
+  spdlog::default_logger()->flush();
+  return self.exit_code;
+}
+
+}  // namespace dav115::app
