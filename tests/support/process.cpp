@@ -20,11 +20,27 @@ extern char** environ;
 namespace dav115::test {
 namespace {
 
+// "rclone" -> "/usr/bin/rclone" through $PATH (execve does no lookup); names with a '/' stay as they are.
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    auto end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string candidate = (end > start ? dirs.substr(start, end - start) : ".") + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return name;
+}
+
 // Everything execve needs, prepared before fork (the child may only call async-signal-safe functions).
 struct ExecArgs {
   std::vector<std::string> argv_s, env_s;
   std::vector<char*> argv, envp;
   ExecArgs(const std::vector<std::string>& a, const std::map<std::string, std::string>& extra) : argv_s(a) {
+    if (!argv_s.empty()) argv_s[0] = resolve_program(argv_s[0]);
     for (char** e = environ; *e; ++e) {
       std::string kv = *e;
       if (!extra.count(kv.substr(0, kv.find('=')))) env_s.push_back(kv);

@@ -1,0 +1,70 @@
+#include "support/multistatus.hpp"
+
+#include <pugixml.hpp>
+
+#include <stdexcept>
+
+namespace dav115::test {
+
+namespace {
+// Namespace resolution over pugixml (which is not namespace-aware): walk up for xmlns declarations.
+std::string ns_of(pugi::xml_node n) {
+  std::string name = n.name();
+  auto colon = name.find(':');
+  std::string attr = colon == std::string::npos ? "xmlns" : "xmlns:" + name.substr(0, colon);
+  for (auto p = n; p; p = p.parent())
+    if (auto a = p.attribute(attr.c_str())) return a.value();
+  return "";
+}
+std::string local(pugi::xml_node n) {
+  std::string name = n.name();
+  auto colon = name.find(':');
+  return colon == std::string::npos ? name : name.substr(colon + 1);
+}
+std::string clark(pugi::xml_node n) { return "{" + ns_of(n) + "}" + local(n); }
+pugi::xml_node child(pugi::xml_node n, const char* dav_local) {
+  for (auto c : n.children())
+    if (c.type() == pugi::node_element && local(c) == dav_local && ns_of(c) == "DAV:") return c;
+  return {};
+}
+std::string inner_text(pugi::xml_node n) {
+  std::string out;
+  for (auto c : n.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+    else if (c.type() == pugi::node_element) out += "<" + clark(c) + ">" + inner_text(c);
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<DavResponse> parse_multistatus(const std::string& body) {
+  pugi::xml_document doc;
+  auto res = doc.load_buffer(body.data(), body.size());
+  if (!res) throw std::runtime_error(std::string("multistatus is not well-formed XML: ") + res.description());
+  auto root = doc.document_element();
+  if (clark(root) != "{DAV:}multistatus") throw std::runtime_error("root element is " + clark(root));
+  std::vector<DavResponse> out;
+  for (auto r : root.children()) {
+    if (r.type() != pugi::node_element || clark(r) != "{DAV:}response") continue;
+    DavResponse d;
+    d.href = child(r, "href").text().get();
+    for (auto ps : r.children()) {
+      if (ps.type() != pugi::node_element || clark(ps) != "{DAV:}propstat") continue;
+      std::string status = child(ps, "status").text().get();
+      bool ok = status.find(" 200 ") != std::string::npos;
+      for (auto p : child(ps, "prop").children()) {
+        if (p.type() != pugi::node_element) continue;
+        if (ok) {
+          d.props[clark(p)] = inner_text(p);
+          if (clark(p) == "{DAV:}resourcetype" && child(p, "collection")) d.is_collection = true;
+        } else {
+          d.missing[clark(p)] = status;
+        }
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace dav115::test
