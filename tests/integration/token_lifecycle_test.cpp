@@ -37,6 +37,8 @@ TEST_CASE("the access token expires while 50 requests are in flight: one refresh
   Gateway gw(emu);
   REQUIRE(dav(gw, "PROPFIND", "/", {{"Depth", "1"}}).status == 207);
   const auto refreshes_before = emu.stats()["refresh_count"].get<int>();
+  std::vector<std::string> secrets = {emu.refresh_token(), emu.access_token(),
+                                      gw.config()["cloud115"]["refresh_token"].get<std::string>()};
 
   // Slow every API call down so that the expiry lands while the requests are waiting upstream.
   emu.control({{"latency_ms", 300}});
@@ -58,6 +60,12 @@ TEST_CASE("the access token expires while 50 requests are in flight: one refresh
   auto stats = emu.stats();
   CHECK(stats["refresh_count"].get<int>() == refreshes_before + 1);
   CHECK(stats["dead_refresh_token_uses"] == 0);
+  // Tokens never reach the log, old or new.
+  secrets.push_back(emu.refresh_token());
+  secrets.push_back(emu.access_token());
+  const std::string log = gw.log();
+  CHECK(log.find("refreshed") != std::string::npos);  // the log is the real one
+  for (const auto& s : secrets) CHECK(log.find(s) == std::string::npos);
 }
 
 TEST_CASE("a restart continues with the persisted, rotated token; the old one is never used again") {
