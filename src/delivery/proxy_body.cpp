@@ -52,7 +52,8 @@ ProxyBody::ProxyBody(std::shared_ptr<CdnClient> cdn, std::shared_ptr<LinkConnect
       settings_(std::move(settings)),
       size_(file_size),
       range_(range),
-      pos_(range.first) {}
+      pos_(range.first),
+      pos_at_last_failure_(range.first) {}
 
 ProxyBody::~ProxyBody() { drop_upstream(); }
 
@@ -63,20 +64,25 @@ void ProxyBody::drop_upstream() {
 
 void ProxyBody::count_failure(const std::string& why) {
   drop_upstream();
+  // The bound is on failures without progress: a long download over a flaky CDN link may need more
+  // resumptions in total than max_attempts, as long as each one moves the stream forward.
+  if (pos_ - pos_at_last_failure_ >= kResumeProgressBytes) stalled_failures_ = 0;
+  pos_at_last_failure_ = pos_;
   ++failures_;
-  spdlog::warn("delivery: CDN stream problem at byte {} ({}), attempt {}/{}", pos_, why, failures_,
-               settings_.max_attempts);
-  if (failures_ >= settings_.max_attempts)
-    throw DeliveryError(502, "CDN stream failed " + std::to_string(failures_) + " times; last: " + why);
+  ++stalled_failures_;
+  spdlog::warn("delivery: CDN stream problem at byte {} ({}), attempt {}/{} without progress", pos_, why,
+               stalled_failures_, settings_.max_attempts);
+  if (stalled_failures_ >= settings_.max_attempts)
+    throw DeliveryError(502, "CDN stream failed " + std::to_string(stalled_failures_) + " times in a row; last: " + why);
 }
 
 asio::awaitable<void> ProxyBody::start() { co_await open_at(pos_); }
 
 asio::awaitable<void> ProxyBody::open_at(std::uint64_t pos) {
   while (true) {
-    if (failures_ > 1) {
+    if (stalled_failures_ > 1) {
       // Back off a little after repeated failures, so a struggling CDN is not hammered.
-      auto delay = std::chrono::milliseconds(std::min(2000, 100 << std::min(failures_ - 2, 5)));
+      auto delay = std::chrono::milliseconds(std::min(2000, 100 << std::min(stalled_failures_ - 2, 5)));
       asio::steady_timer t(co_await asio::this_coro::executor, delay);
       co_await t.async_wait(asio::use_awaitable);
     }

@@ -34,7 +34,9 @@ struct LinkSource {
 struct ProxyStreamSettings {
   std::vector<std::string> cdn_host_allowlist;
   bool allow_plain_http = false;
-  int max_attempts = 10;           // failed opens + broken connections, per response
+  // Failed opens + broken connections in a row without progress (< kResumeProgressBytes between two
+  // failures); a stream that keeps advancing may resume as often as it needs to.
+  int max_attempts = 10;
   std::string fallback_user_agent; // when a link does not say which UA it was minted for
 };
 
@@ -49,7 +51,10 @@ class ProxyBody final : public util::BodySource {
   boost::asio::awaitable<void> start();
   boost::asio::awaitable<std::size_t> read(boost::asio::mutable_buffer buf) override;
 
-  int attempts_used() const { return failures_; }
+  int attempts_used() const { return failures_; }  // all failures of this response
+
+  // Bytes a stream must advance between two failures for them not to count as one stall.
+  static constexpr std::uint64_t kResumeProgressBytes = 64 * 1024;
 
  private:
   boost::asio::awaitable<void> open_at(std::uint64_t pos);
@@ -67,6 +72,8 @@ class ProxyBody final : public util::BodySource {
   LinkConnectionBudget::Lease lease_;
   bool need_fresh_link_ = false;
   int failures_ = 0;
+  int stalled_failures_ = 0;              // failures since the stream last made kResumeProgressBytes of progress
+  std::uint64_t pos_at_last_failure_ = 0;
 };
 
 // Parses "bytes a-b/total" (total may be "*"); false when malformed.

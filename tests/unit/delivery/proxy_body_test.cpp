@@ -225,3 +225,19 @@ TEST_CASE("ProxyBody gives up after a bounded number of failures") {
   CHECK(failed);
   CHECK(f.stub.ranges_seen.size() == 3);
 }
+
+TEST_CASE("ProxyBody bounds failures without progress, not resumptions that move the stream forward") {
+  Fixture f;
+  f.stub.content = make_content(800 * 1024);
+  f.stub.cuts = 6;  // twice max_attempts, each after well over kResumeProgressBytes
+  f.stub.cut_after = 100 * 1024 + 7;
+  auto st = f.settings();
+  st.max_attempts = 3;
+  ProxyBody body(f.cdn, f.budget, f.links(), st, f.stub.content.size(), {0, f.stub.content.size() - 1});
+  bool failed = false;
+  auto got = f.drain(body, failed);
+  CHECK_FALSE(failed);
+  CHECK(got == f.stub.content);
+  CHECK(body.attempts_used() == 6);
+  CHECK(f.stub.ranges_seen.size() == 7);
+}
