@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <functional>
 #include <system_error>
 
@@ -25,6 +26,17 @@ std::int64_t unix_now() {
 namespace {
 // Treat the access token as expired slightly early: a call may take a while to reach 115.
 constexpr std::int64_t kExpirySlackSeconds = 30;
+
+// Whether the access token should be replaced before use. The slack never exceeds a quarter of the
+// token's lifetime: a short-lived token (tests, or 115 shortening expires_in) would otherwise look
+// expired the moment it arrives, and every call would spin on refreshes without ever calling the API.
+bool access_token_expired(const store::TokenRecord& t) {
+  if (t.access_token.empty()) return true;
+  if (t.access_expires_at == 0) return false;
+  std::int64_t lifetime = t.updated_at > 0 ? t.access_expires_at - t.updated_at : kExpirySlackSeconds * 4;
+  std::int64_t slack = std::clamp<std::int64_t>(lifetime / 4, 0, kExpirySlackSeconds);
+  return unix_now() + slack >= t.access_expires_at;
+}
 
 void count_refresh(const std::string& result) {
   util::Metrics::global().add("dav115_token_refreshes_total", {{"result", result}});
@@ -71,6 +83,7 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
       throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + ec.message());
     auto persisted = store::load_token_record(store::token_file(state_dir));
     tokens = store::choose_token_record(persisted, cfg.refresh_token, cfg.access_token);
+    const bool expired = access_token_expired(tokens);  // before updated_at moves: it dates the lifetime
     tokens.updated_at = unix_now();
     // Written now (not only on refresh) so the recorded origin is on disk, and to prove the dir is writable.
     try {
@@ -82,8 +95,6 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
       enter_reauth_locked(0, "no refresh token configured");
       co_return;
     }
-    bool expired = tokens.access_token.empty() ||
-                   (tokens.access_expires_at != 0 && unix_now() + kExpirySlackSeconds >= tokens.access_expires_at);
     if (!expired) {
       token_state = TokenState::Valid;
       schedule_refresh_locked();
@@ -116,9 +127,7 @@ asio::awaitable<std::pair<std::string, std::uint64_t>> OpenApiClient::Impl::vali
       std::lock_guard lk(mu);
       if (token_state == TokenState::ReauthRequired)
         throw ApiError(ErrorKind::ReauthRequired, 0, "115 authorization must be renewed: " + last_error);
-      bool expired = tokens.access_token.empty() ||
-                     (tokens.access_expires_at != 0 && unix_now() + kExpirySlackSeconds >= tokens.access_expires_at);
-      if (!expired) co_return std::pair{tokens.access_token, tokens.generation};
+      if (!access_token_expired(tokens)) co_return std::pair{tokens.access_token, tokens.generation};
       gen = tokens.generation;
     }
     co_await refresh(gen, opts);

@@ -37,6 +37,34 @@ const char* segment_problem(std::string_view s) {
   return nullptr;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = static_cast<char>(c | 0x20);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// A decoded segment that still carries an escape which, decoded a second time by some later layer,
+// would become a separator, a control character, another escape or a dot segment ("%252e%252e",
+// "%252f"): never decoded again here, but refused so no proxy or client downstream can be fooled.
+// Harmless literal '%' ("100% done", "%41") stays valid.
+bool double_encoded_danger(std::string_view s) {
+  if (s.find('%') == std::string_view::npos) return false;
+  std::string again;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+    int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
+    if (s[i] == '%' && hi >= 0 && lo >= 0) {
+      auto c = static_cast<unsigned char>(hi * 16 + lo);
+      if (c == '/' || c == '\\' || c == '%' || c < 0x20 || c == 0x7f) return true;
+      again += static_cast<char>(c);
+      i += 2;
+    } else {
+      again += s[i];
+    }
+  }
+  return again == "." || again == "..";
+}
+
 // The path part of an origin-form or absolute-form target, without query or fragment.
 std::string_view path_of(std::string_view target) {
   for (std::string_view scheme : {"http://", "https://"}) {
@@ -67,6 +95,7 @@ PathDecodeResult decode_request_path(std::string_view target, std::string_view m
     auto seg = decode_segment(raw);
     if (!seg) return fail(400, "malformed percent-encoding in the path");
     if (const char* why = segment_problem(*seg)) return fail(400, why);
+    if (double_encoded_danger(*seg)) return fail(400, "double-encoded separator or dot segment in the path");
     decoded.push_back(std::move(*seg));
   }
 

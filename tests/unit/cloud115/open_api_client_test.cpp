@@ -39,6 +39,7 @@ struct Fake {
   int list_calls = 0;
   int fail_lists_with_770004 = 0;  // this many list calls answer 770004 first
   long long refresh_error = 0;     // when set, refreshToken answers with this code
+  int expires_in = 7200;
   std::vector<std::string> list_auth;
 
   asio::awaitable<ServerReply> handle(const ServerRequest& req) {
@@ -59,7 +60,7 @@ struct Fake {
       valid_refresh = "refresh-" + std::to_string(next);
       co_return ServerReply{200, R"({"state":1,"code":0,"message":"","data":{"access_token":")" + valid_access +
                                      R"(","refresh_token":")" + valid_refresh +
-                                     R"(","expires_in":7200},"error":"","errno":0})"};
+                                     R"(","expires_in":)" + std::to_string(expires_in) + R"(},"error":"","errno":0})"};
     }
     if (target.rfind("/open/ufile/files?", 0) == 0) {
       ++list_calls;
@@ -243,5 +244,31 @@ TEST_CASE("770004 pauses and retries within the deadline, and fails with RateLim
   CHECK(retry_after >= 1s);
   CHECK(client.status().cooling_down);
   CHECK(client.status().last_error.find("770004") != std::string::npos);
+  client.stop();
+}
+
+TEST_CASE("a short-lived access token (expires_in 8 s) is used, not refreshed again before every call") {
+  asio::io_context io;
+  Fake fake;
+  fake.expires_in = 8;
+  TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
+  net::HttpClient http(io.get_executor());
+  TempDir dir;
+  auto cfg = make_cfg(server.base_url());
+  cfg.access_token.clear();  // forces one refresh at start
+  cfg.refresh_margin = 1s;
+  OpenApiClient client(io.get_executor(), http, cfg, dir.path.string());
+  int ok = 0;
+  run_test(io, [&]() -> asio::awaitable<void> {
+    co_await client.start();
+    for (int i = 0; i < 5; ++i) {
+      auto entries = co_await client.list_folder("0", within(5s));
+      if (entries.size() == 2) ++ok;
+    }
+  });
+  CHECK(ok == 5);
+  // One refresh at start; 8 s of life minus a proportionate slack covers the five quick calls.
+  CHECK(fake.refresh_calls == 1);
+  CHECK(fake.list_calls == 5);
   client.stop();
 }

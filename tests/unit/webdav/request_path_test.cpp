@@ -61,13 +61,18 @@ TEST_CASE("every traversal and smuggling form is 400") {
   }
 }
 
-TEST_CASE("double encoding is decoded once only") {
-  auto r = decode_request_path("/dav/%252e%252e/x", "/dav/");
-  REQUIRE(r.ok());
-  CHECK(r.path.segments == Segments{"%2e%2e", "x"});
-  r = decode_request_path("/dav/100%25", "/dav/");
+TEST_CASE("double encoding is decoded once only; double-encoded traversal is refused") {
+  auto r = decode_request_path("/dav/100%25", "/dav/");
   REQUIRE(r.ok());
   CHECK(r.path.segments == Segments{"100%"});
+  r = decode_request_path("/dav/%2541%20b/100%25%20done", "/dav/");
+  REQUIRE(r.ok());
+  CHECK(r.path.segments == Segments{"%41 b", "100% done"});
+  for (const char* t : {"/dav/%252e%252e/x", "/dav/%252E%252e", "/dav/.%252e/x", "/dav/a%252fb", "/dav/a%255cb",
+                        "/dav/a%2500b", "/dav/%25252e%25252e/x"}) {
+    INFO(t);
+    CHECK(decode_request_path(t, "/dav/").status == 400);
+  }
 }
 
 TEST_CASE("NFD names from Finder are looked up in NFC, hrefs keep the client's form") {
