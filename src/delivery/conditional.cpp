@@ -1,15 +1,12 @@
 #include "dav115/delivery/conditional.hpp"
 
+#include "dav115/util/text.hpp"
+
 namespace dav115::delivery {
 namespace {
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using util::is_ows;
+using util::trim_ows;
 
 struct Tag {
   bool weak = false;
@@ -32,14 +29,14 @@ bool parse_tag(std::string_view s, Tag& out) {
 }  // namespace
 
 bool etag_list_matches(std::string_view field, std::string_view etag, bool strong) {
-  field = trim(field);
+  field = trim_ows(field);
   if (field == "*") return true;  // the representation exists (we only get here for existing files)
   Tag mine;
   if (!parse_tag(etag, mine)) return false;
   // Entity tags cannot contain ',' inside their quotes per the grammar we accept, so a plain split works.
   while (!field.empty()) {
     auto comma = field.find(',');
-    std::string_view item = trim(field.substr(0, comma));
+    std::string_view item = trim_ows(field.substr(0, comma));
     Tag theirs;
     if (!item.empty() && parse_tag(item, theirs)) {
       bool equal = theirs.opaque == mine.opaque;
@@ -70,7 +67,7 @@ Precondition evaluate_preconditions(const Conditions& c, const Validators& v, bo
 
 bool if_range_allows_partial(const Conditions& c, const Validators& v) {
   if (!c.if_range) return true;
-  std::string_view value = trim(*c.if_range);
+  std::string_view value = trim_ows(*c.if_range);
   Tag tag;
   if (!value.empty() && (value.front() == '"' || value.front() == 'W' || value.front() == 'w')) {
     Tag mine;

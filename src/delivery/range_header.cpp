@@ -3,18 +3,15 @@
 #include <limits>
 #include <vector>
 
+#include "dav115/util/text.hpp"
+
 namespace dav115::delivery {
 namespace {
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using util::is_ows;
+using util::trim_ows;
 
 // Decimal digits only; saturates at kMax so a 30-digit position means "very far", not an error.
 bool parse_digits(std::string_view s, std::uint64_t& out) {
@@ -44,16 +41,16 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
 
 RangeRequest parse_range(std::string_view header, std::uint64_t size) {
   RangeRequest none;
-  header = trim(header);
+  header = trim_ows(header);
   auto eq = header.find('=');
-  if (eq == std::string_view::npos || !iequals_ascii(trim(header.substr(0, eq)), "bytes")) return none;
+  if (eq == std::string_view::npos || !iequals_ascii(trim_ows(header.substr(0, eq)), "bytes")) return none;
   std::string_view specs = header.substr(eq + 1);
 
   std::vector<ByteRange> satisfiable;
   bool any_spec = false;
   while (true) {
     auto comma = specs.find(',');
-    std::string_view spec = trim(specs.substr(0, comma));
+    std::string_view spec = trim_ows(specs.substr(0, comma));
     if (!spec.empty()) {  // RFC 9110 §5.6.1: empty list elements are allowed and ignored
       any_spec = true;
       auto dash = spec.find('-');

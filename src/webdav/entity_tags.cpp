@@ -3,14 +3,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "dav115/util/text.hpp"
+
 namespace dav115::webdav {
 namespace {
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, 16);
-  out.append(buf, end);
-}
 
 // An ETag is quoted and may not contain '"' (RFC 9110 etagc); upstream ids are digits, but keep
 // only characters that are certainly safe so a surprising id cannot break the header.
@@ -32,10 +28,10 @@ void append_strong_etag(std::string& out, const vfs::Node& node) {
     out += node.is_dir ? "d-" : "f-";
     append_safe(out, node.id);
     out += '-';
-    append_number(out, static_cast<std::uint64_t>(node.mtime));
+    util::append_hex(out, static_cast<std::uint64_t>(node.mtime));
     if (!node.is_dir) {
       out += '-';
-      append_number(out, node.size);
+      util::append_hex(out, node.size);
     }
   }
   out += '"';

@@ -1,5 +1,7 @@
 #include "dav115/webdav/multistatus.hpp"
 
+#include "dav115/util/text.hpp"
+
 #include <array>
 #include <charconv>
 
@@ -39,12 +41,6 @@ constexpr std::array kAllProp{LiveProperty::ResourceType,    LiveProperty::Displ
                               LiveProperty::GetETag};
 
 const LiveInfo& info(LiveProperty p) { return kLive[static_cast<std::size_t>(p)]; }
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
 
 void open_tag(std::string& out, std::string_view qname) {
   out += '<';
@@ -159,7 +155,7 @@ void MultistatusWriter::render_value(LiveProperty p, const vfs::Node& node, bool
       return close_tag(o, q);
     case LiveProperty::GetContentLength:
       open_tag(o, q);
-      append_number(o, node.is_dir ? 0 : node.size);  // "0" on folders: Infuse needs it
+      util::append_decimal(o, node.is_dir ? 0 : node.size);  // "0" on folders: Infuse needs it
       return close_tag(o, q);
     case LiveProperty::GetLastModified:
       open_tag(o, q);
@@ -186,12 +182,12 @@ void MultistatusWriter::render_value(LiveProperty p, const vfs::Node& node, bool
       open_tag(o, q);
       std::uint64_t avail = quota->remain;
       if (avail == 0 && quota->total > quota->used) avail = quota->total - quota->used;
-      append_number(o, avail);
+      util::append_decimal(o, avail);
       return close_tag(o, q);
     }
     case LiveProperty::QuotaUsedBytes:
       open_tag(o, q);
-      append_number(o, quota->used);
+      util::append_decimal(o, quota->used);
       return close_tag(o, q);
   }
 }

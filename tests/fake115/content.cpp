@@ -19,13 +19,6 @@ std::uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-// SplitMix64: a cheap, well-mixed function of a counter; one 8-byte block per counter value.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 std::string to_upper_hex(const unsigned char* p, unsigned n) {
   static const char* digits = "0123456789ABCDEF";
@@ -39,6 +32,13 @@ std::string to_upper_hex(const unsigned char* p, unsigned n) {
 
 }  // namespace
 
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 void generate_bytes(const std::string& file_id, std::uint64_t offset, char* out, std::size_t n) {
   const std::uint64_t seed = fnv1a(file_id);
   std::size_t done = 0;
@@ -46,7 +46,7 @@ void generate_bytes(const std::string& file_id, std::uint64_t offset, char* out,
     std::uint64_t pos = offset + done;
     std::uint64_t block = pos / 8;
     unsigned skip = static_cast<unsigned>(pos % 8);
-    std::uint64_t word = mix(seed ^ (block * 0xD1B54A32D192ED03ull));
+    std::uint64_t word = splitmix64(seed ^ (block * 0xD1B54A32D192ED03ull));
     unsigned char bytes[8];
     for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(word >> (8 * i));
     std::size_t take = std::min<std::size_t>(8 - skip, n - done);

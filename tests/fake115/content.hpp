@@ -19,6 +19,9 @@ constexpr int kGeneratorVersion = 1;
 // The bytes [offset, offset + n) of the generated file `file_id`.
 void generate_bytes(const std::string& file_id, std::uint64_t offset, char* out, std::size_t n);
 
+// SplitMix64: a cheap, well-mixed function of a counter (content blocks, generated pick codes).
+std::uint64_t splitmix64(std::uint64_t x);
+
 // Where a file's bytes come from.
 struct ContentSource {
   std::string file_id;

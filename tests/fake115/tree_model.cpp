@@ -1,5 +1,7 @@
 #include "tree_model.hpp"
 
+#include "content.hpp"
+
 #include <spdlog/fmt/fmt.h>
 #include <sys/stat.h>
 
@@ -12,13 +14,6 @@ namespace {
 
 constexpr std::int64_t kDefaultMtime = 1700000000;  // 2023-11-14, any fixed instant will do
 
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 }  // namespace
 
 std::string pick_code_for(const std::string& id) {
@@ -28,7 +23,7 @@ std::string pick_code_for(const std::string& id) {
   std::string pc;
   std::uint64_t state = h;
   for (int i = 0; i < 17; ++i) {
-    state = mix(state);
+    state = splitmix64(state);
     pc += alphabet[state % 36];
   }
   return pc;

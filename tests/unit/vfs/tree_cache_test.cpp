@@ -8,12 +8,12 @@
 using namespace vfs_test;
 
 namespace {
-struct Fixture {
+struct CacheFixture {
   asio::io_context io;
   FakeApi api;
   ManualClock clock;
   config::Config cfg = small_config();
-  Fixture() {
+  CacheFixture() {
     api.put_folder("0", {entry("10", "0", "a", true), entry("11", "0", "b", true), entry("12", "0", "c", true)});
     api.put_folder("10", {entry("20", "10", "x.txt", false)});
     api.put_folder("11", {entry("21", "11", "y.txt", false)});
@@ -23,7 +23,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("100 concurrent stats of an uncached folder cost one listing per folder") {
-  Fixture f;
+  CacheFixture f;
   f.api.set_delay(50ms);  // keep the first fetch in flight while the others arrive
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   std::atomic<int> found{0}, done{0};
@@ -47,7 +47,7 @@ TEST_CASE("100 concurrent stats of an uncached folder cost one listing per folde
 }
 
 TEST_CASE("after the TTL the stale listing is served and revalidated once in the background") {
-  Fixture f;
+  CacheFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg, f.clock.fn());
   REQUIRE(run(f.io, tree.stat({"a"}, soon())));
   f.api.put_folder("0", {entry("10", "0", "a", true), entry("13", "0", "new", true)});
@@ -70,7 +70,7 @@ TEST_CASE("after the TTL the stale listing is served and revalidated once in the
 }
 
 TEST_CASE("a failed revalidation keeps serving the stale listing and is counted") {
-  Fixture f;
+  CacheFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg, f.clock.fn());
   REQUIRE(run(f.io, tree.stat({"a"}, soon())));
   f.api.fail_list("0", cloud115::ApiError(cloud115::ErrorKind::RateLimited, 770004, "too fast", 30s));
@@ -87,7 +87,7 @@ TEST_CASE("a cold failure is a BackendError of the right kind, never nullopt or 
   using K = vfs::BackendError::Kind;
   auto kind = GENERATE(cloud115::ErrorKind::RateLimited, cloud115::ErrorKind::Unavailable,
                        cloud115::ErrorKind::ReauthRequired, cloud115::ErrorKind::Other);
-  Fixture f;
+  CacheFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   f.api.fail_list("0", cloud115::ApiError(kind, 1, "upstream says no", 0s));
   std::optional<vfs::BackendError> caught;
@@ -110,7 +110,7 @@ TEST_CASE("a cold failure is a BackendError of the right kind, never nullopt or 
 }
 
 TEST_CASE("retry_after from the upstream is carried to the BackendError") {
-  Fixture f;
+  CacheFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   f.api.fail_list("0", cloud115::ApiError(cloud115::ErrorKind::RateLimited, 406, "quota", 45s));
   try {
@@ -122,7 +122,7 @@ TEST_CASE("retry_after from the upstream is carried to the BackendError") {
 }
 
 TEST_CASE("the cache holds at most max_cached_folders, evicting the least recently used") {
-  Fixture f;
+  CacheFixture f;
   f.cfg.cache.max_cached_folders = 3;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   REQUIRE(run(f.io, tree.stat({"a", "x.txt"}, soon())));  // caches 0, 10
@@ -140,7 +140,7 @@ TEST_CASE("the cache holds at most max_cached_folders, evicting the least recent
 }
 
 TEST_CASE("a revalidation that changes nothing keeps the listing version; a change bumps it") {
-  Fixture f;
+  CacheFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg, f.clock.fn());
   auto v1 = run(f.io, tree.list(tree.root(), soon()))->version;
   f.clock.advance(61s);
@@ -159,7 +159,7 @@ TEST_CASE("a revalidation that changes nothing keeps the listing version; a chan
 }
 
 TEST_CASE("invalidate makes the next read fetch again") {
-  Fixture f;
+  CacheFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   REQUIRE(run(f.io, tree.stat({"a"}, soon())));
   tree.invalidate("0");
@@ -168,7 +168,7 @@ TEST_CASE("invalidate makes the next read fetch again") {
 }
 
 TEST_CASE("a Tree destroyed while a background revalidation runs does not crash") {
-  Fixture f;
+  CacheFixture f;
   auto tree = std::make_unique<vfs::Tree>(f.io.get_executor(), f.api, f.cfg, f.clock.fn());
   REQUIRE(run(f.io, tree->stat({"a"}, soon())));
   f.api.set_delay(30ms);

@@ -5,11 +5,11 @@
 using namespace vfs_test;
 
 namespace {
-struct Fixture {
+struct ResolveFixture {
   asio::io_context io;
   FakeApi api;
   config::Config cfg = small_config();
-  Fixture() {
+  ResolveFixture() {
     api.put_folder("0", {entry("10", "0", "a", true), entry("11", "0", "f.txt", false, 5)});
     api.put_folder("10", {entry("20", "10", "b", true)});
     api.put_folder("20", {entry("30", "20", "c.txt", false, 42), entry("31", "20", "movie.mkv", false, 1),
@@ -19,7 +19,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("stat resolves nested paths through one listing per folder") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   auto deadline = soon();
   auto n = run(f.io, tree.stat({"a", "b", "c.txt"}, deadline));
@@ -43,7 +43,7 @@ TEST_CASE("stat resolves nested paths through one listing per folder") {
 }
 
 TEST_CASE("stat of the empty path is the synthetic root and costs nothing") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   auto n = run(f.io, tree.stat({}, soon()));
   REQUIRE(n);
@@ -55,14 +55,14 @@ TEST_CASE("stat of the empty path is the synthetic root and costs nothing") {
 }
 
 TEST_CASE("stat returns nullopt for missing names and for paths through a file") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   CHECK_FALSE(run(f.io, tree.stat({"a", "nope"}, soon())));
   CHECK_FALSE(run(f.io, tree.stat({"f.txt", "x"}, soon())));
 }
 
 TEST_CASE("stat finds an NFC-stored name from an NFD request, and the reverse") {
-  Fixture f;
+  ResolveFixture f;
   std::string nfc = "Caf\xC3\xA9.txt";
   std::string nfd = "Cafe\xCC\x81.txt";
   f.api.put_folder("0", {entry("40", "0", nfc, false), entry("41", "0", "Re\xCC\x81sume\xCC\x81", true)});
@@ -76,7 +76,7 @@ TEST_CASE("stat finds an NFC-stored name from an NFD request, and the reverse") 
 }
 
 TEST_CASE("duplicate names are reachable under their disambiguated paths") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   auto first = run(f.io, tree.stat({"a", "b", "movie.mkv"}, soon()));
   auto second = run(f.io, tree.stat({"a", "b", "movie (32).mkv"}, soon()));
@@ -88,7 +88,7 @@ TEST_CASE("duplicate names are reachable under their disambiguated paths") {
 }
 
 TEST_CASE("list returns the shared listing with unique names and an NFC index") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   auto dir = run(f.io, tree.stat({"a", "b"}, soon()));
   REQUIRE(dir);
@@ -103,7 +103,7 @@ TEST_CASE("list returns the shared listing with unique names and an NFC index") 
 }
 
 TEST_CASE("a folder that vanished is 404 only once a fresh parent listing confirms it") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   REQUIRE(run(f.io, tree.stat({"a"}, soon())));  // root listing now cached, naming "a"
   f.api.remove_folder("10");
@@ -115,7 +115,7 @@ TEST_CASE("a folder that vanished is 404 only once a fresh parent listing confir
 }
 
 TEST_CASE("a folder replaced by a new one of the same name is followed to the new id") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   REQUIRE(run(f.io, tree.stat({"a"}, soon())));
   f.api.remove_folder("10");
@@ -127,7 +127,7 @@ TEST_CASE("a folder replaced by a new one of the same name is followed to the ne
 }
 
 TEST_CASE("list of a vanished folder throws NotFoundError; a missing root is a BackendError") {
-  Fixture f;
+  ResolveFixture f;
   vfs::Tree tree(f.io.get_executor(), f.api, f.cfg);
   vfs::Node gone;
   gone.is_dir = true;
