@@ -151,11 +151,19 @@ asio::awaitable<std::size_t> ProxyBody::read(asio::mutable_buffer buf) {
     co_return 0;
   }
   if (buf.size() > remaining) buf = asio::mutable_buffer(buf.data(), static_cast<std::size_t>(remaining));
-  while (true) {
-    if (!upstream_) co_await open_at(pos_);
+  // Fill the caller's buffer before returning: the CDN socket hands over a few KiB per read, and passing
+  // each piece on as its own client write (with its own timer and thread hand-off) costs far more than
+  // the copy. A failure after some bytes arrived returns those bytes; the next call resumes.
+  auto* base = static_cast<char*>(buf.data());
+  std::size_t filled = 0;
+  while (filled < buf.size()) {
+    if (!upstream_) {
+      if (filled > 0) break;
+      co_await open_at(pos_);
+    }
     std::size_t n = 0;
     try {
-      n = co_await upstream_->read_some(buf);
+      n = co_await upstream_->read_some(asio::mutable_buffer(base + filled, buf.size() - filled));
     } catch (const net::TransportError& e) {
       count_failure(e.what());
       continue;
@@ -165,9 +173,10 @@ asio::awaitable<std::size_t> ProxyBody::read(asio::mutable_buffer buf) {
       continue;
     }
     pos_ += n;
+    filled += n;
     if (pos_ > range_.last) drop_upstream();  // done: hand the connection back (or close it if more was coming)
-    co_return n;
   }
+  co_return filled;
 }
 
 }  // namespace dav115::delivery
