@@ -2,6 +2,8 @@
 // must stream through the gateway in bounded memory.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -72,6 +74,12 @@ TEST_CASE("10 CDN cuts during a 64 MiB local_proxy download: exact bytes, Range 
 }
 
 TEST_CASE("a 1 GiB local_proxy download keeps the gateway's memory within 32 MiB of idle") {
+  if (std::getenv("DAV115_SANITIZED")) {
+    // ASan's shadow memory and quarantine make RSS figures meaningless, and a 1 GiB stream through it
+    // takes minutes; scripts/test runs this test in its ordinary (gcc) stage.
+    SUCCEED("memory bound not measured under sanitizers");
+    return;
+  }
   Fake115 emu({"--max-file-size", std::to_string(2ull << 30)});
   Gateway gw(emu, {{"delivery", {{"policy", "local_proxy"}}}});
   const json entry = emu.entry("big/1g.bin");
