@@ -228,6 +228,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     rec.user = req.user;
     rec.status = res.status;
     keep_alive = keep_alive && !impl_->draining;
+    request_version_ = msg.version();
     if (req.method == "HEAD") res.head_only = true;
     bool ok = true;
     try {
@@ -258,12 +259,20 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     record_request(impl_->access_log.get(), rec);
   }
 
+  // An HTTP/1.0 client keeps the connection only if the response says so (RFC 9112 §9.3); without it,
+  // ApacheBench and other 1.0 clients wait for a close that never comes. Beast drops the token for 1.1.
+  template <class Message>
+  void set_keep_alive(Message& out, bool keep_alive) const {
+    out.keep_alive(keep_alive);
+    if (keep_alive && request_version_ < 11) out.set(bhttp::field::connection, "keep-alive");
+  }
+
   // Returns the bytes written (headers included).
   asio::awaitable<std::size_t> write_response(util::HttpResponse& res, bool keep_alive) {
     if (res.head_only) {
       bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), 11};
       copy_headers(res, out);
-      out.keep_alive(keep_alive);
+      set_keep_alive(out, keep_alive);
       // HEAD advertises the length a GET would have.
       auto len = declared_length(res);
       if (!len && !res.stream) len = res.body.size();
@@ -274,7 +283,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     if (!res.stream) {
       bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
       copy_headers(res, out);
-      out.keep_alive(keep_alive);
+      set_keep_alive(out, keep_alive);
       out.body() = std::move(res.body);
       out.prepare_payload();
       lowest().expires_after(impl_->cfg.limits.write_timeout);
@@ -287,7 +296,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   asio::awaitable<std::size_t> write_streamed(util::HttpResponse& res, bool keep_alive) {
     bhttp::response<bhttp::buffer_body> out{static_cast<bhttp::status>(res.status), 11};
     copy_headers(res, out);
-    out.keep_alive(keep_alive);
+    set_keep_alive(out, keep_alive);
     if (auto len = declared_length(res)) out.content_length(*len);
     else out.chunked(true);
     out.body().data = nullptr;
@@ -349,6 +358,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   std::string peer_;
   Stream stream_;
   beast::flat_buffer buffer_;
+  unsigned request_version_ = 11;  // of the request being answered (10 = HTTP/1.0)
   bool idle_ = false;  // only touched on the strand
 };
 

@@ -28,6 +28,22 @@ TEST_CASE("two requests on one keep-alive connection, with Date and Server heade
   CHECK(r2->body.find("GET /b") == 0);
 }
 
+TEST_CASE("an HTTP/1.0 keep-alive request is told the connection stays open, and it does") {
+  TestServer s;
+  RawClient c(s.port());
+  const std::string req10 = "GET /a HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n" +
+                            std::string("Authorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n");
+  REQUIRE(c.send(req10));
+  auto r1 = c.read_response();
+  REQUIRE(r1);
+  CHECK(r1->status == 200);
+  CHECK(r1->header("connection") == "keep-alive");
+  REQUIRE(c.send(req10));
+  auto r2 = c.read_response();
+  REQUIRE(r2);
+  CHECK(r2->status == 200);
+}
+
 TEST_CASE("/healthz reflects the health provider without authentication") {
   TestServer s;
   RawClient c(s.port());

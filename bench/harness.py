@@ -1,0 +1,864 @@
+#!/usr/bin/env python3
+"""dav115 benchmark harness (issue #5). Run it through bench/run.sh, which builds first.
+
+Starts, on 127.0.0.1 only: the fake115 emulator with bench/fixtures/*.json, dav115 against it, and the two
+anchors on a local directory materialised from the same fixture (`rclone serve webdav`, and nginx with
+dav_ext / proxy_pass to the emulator's CDN / `return 302`). Each scenario runs several times against each
+server in the same invocation; medians and ratios to the anchors go into a table, printed and written as
+Markdown (docs/PERFORMANCE.md by default). Standard library only.
+"""
+import argparse
+import base64
+import ctypes
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.dirname(BENCH_DIR)
+USER, PASSWORD = "bench", "bench-pass"
+PROXY_UA = "bench-proxy"   # dav115's delivery rule sends this User-Agent through local_proxy
+CDN_UA = "bench-cdn"       # the CDN link is signed for this User-Agent (anchors and direct download use it)
+MIB = 1024 * 1024
+
+PROPFIND_BODIES = {
+    # The four properties rclone's webdav backend asks for (webdav-clients.md); written for this bench.
+    "rclone 4-prop": '<?xml version="1.0" encoding="UTF-8"?>\n<d:propfind xmlns:d="DAV:"><d:prop>'
+                     '<d:displayname/><d:getlastmodified/><d:getcontentlength/><d:resourcetype/>'
+                     '</d:prop></d:propfind>',
+    "allprop": '<?xml version="1.0" encoding="UTF-8"?>\n<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>',
+}
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+_children = []
+
+
+def _die_with_parent():
+    # PR_SET_PDEATHSIG: servers go away even if the harness is killed.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def spawn(argv, log_path, env=None):
+    out = open(log_path, "ab")
+    p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         env=env, preexec_fn=_die_with_parent)
+    _children.append(p)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+
+def stop_all():
+    for p in reversed(_children):
+        stop(p)
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if pred():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def process_tree(pid):
+    """pid and its descendants (nginx: master + workers)."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def cpu_seconds(pid):
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+# ---------------------------------------------------------------- HTTP helpers
+
+def request(base, method, path, headers=None, body=None, timeout=120):
+    """One request with exactly the given headers (http.client adds only Host), like wrk."""
+    u = urllib.parse.urlsplit(base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        c.request(method, path, body=body, headers=headers or {}, encode_chunked=False)
+        r = c.getresponse()
+        data = r.read()
+        return r.status, dict(r.getheaders()), data
+    finally:
+        c.close()
+
+
+def basic_auth():
+    return "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+
+def password_hash(password, iterations=100000):
+    salt = os.urandom(16)
+    key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations, 32)
+    return f"pbkdf2-sha256${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+
+
+# ---------------------------------------------------------------- the servers
+
+class Emulator:
+    def __init__(self, build_dir, fixture, work):
+        self.state = os.path.join(work, "emu")
+        os.makedirs(self.state)
+        self.argv = [os.path.join(build_dir, "fake115"), "--tree", fixture, "--state-dir", self.state,
+                     "--cdn-max-conns", "0", "--qps", "100000", "--burst", "100000", "--link-ttl", "86400",
+                     "--threads", "2"]
+        self.proc = spawn(self.argv, os.path.join(work, "fake115.log"))
+        base_file = os.path.join(self.state, "base_url")
+        wait_for(lambda: os.path.exists(base_file) and open(base_file).read().strip(), 60, "fake115")
+        self.base = open(base_file).read().strip()
+        self.auth = {}  # the CDN needs none: links are signed
+
+    def read_state(self, name):
+        with open(os.path.join(self.state, name)) as f:
+            return f.read().strip()
+
+    def get_json(self, path):
+        with urllib.request.urlopen(self.base + path, timeout=30) as r:
+            return json.load(r)
+
+    def control(self, doc):
+        req = urllib.request.Request(self.base + "/__control", data=json.dumps(doc).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+
+    def api_calls(self):
+        calls = self.get_json("/__stats").get("calls", {})
+        return {k: v for k, v in calls.items() if k.startswith("/open/")}
+
+    def cdn_link(self, pick_code, user_agent):
+        """A signed CDN link minted with the emulator's initial access token (before dav115 rotates it)."""
+        req = urllib.request.Request(self.base + "/open/ufile/downurl",
+                                     data=urllib.parse.urlencode({"pick_code": pick_code}).encode(),
+                                     headers={"Authorization": "Bearer " + self.read_state("access_token"),
+                                              "User-Agent": user_agent}, method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            data = json.load(r)["data"]
+        return next(iter(data.values()))["url"]["url"]
+
+
+class Dav115:
+    def __init__(self, build_dir, emu, work, name, qps=1000, burst=1000):
+        self.state = os.path.join(work, name)
+        os.makedirs(self.state)
+        self.config = {
+            "listen": ["http://127.0.0.1:0"],
+            "users": [{"name": USER, "password_hash": password_hash(PASSWORD)}],
+            "state_dir": self.state,
+            "log_level": "warn",
+            "access_log": "",
+            "cloud115": {"refresh_token": emu.read_state("refresh_token"), "api_base": emu.base,
+                         "passport_base": emu.base, "user_agent": "dav115-bench", "page_size": 1150,
+                         "rate_limit": {"qps": qps, "burst": burst}},
+            "cache": {"listing_ttl_s": 86400},
+            "delivery": {"policy": "redirect", "rules": [{"user_agent": PROXY_UA, "policy": "local_proxy"}],
+                         "allow_plain_http_cdn": True, "cdn_host_allowlist": ["127.0.0.1"]},
+        }
+        self.config_path = os.path.join(self.state, "dav115.json")
+        with open(self.config_path, "w") as f:
+            json.dump(self.config, f, indent=2)
+        self.argv = [os.path.join(build_dir, "dav115"), "serve", "--config", self.config_path]
+        self.proc = spawn(self.argv, os.path.join(work, name + ".log"))
+        port_file = os.path.join(self.state, "port")
+        wait_for(lambda: open(port_file).read().strip(), 60, "dav115")
+        port = re.split(r"[\s,]", open(port_file).read().strip())[0]
+        self.base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: request(self.base, "GET", "/healthz", timeout=2)[0] == 200, 30, "dav115 /healthz")
+        self.auth = {"Authorization": basic_auth()}
+
+
+class Rclone:
+    def __init__(self, root, work):
+        self.port = free_port()
+        conf = os.path.join(work, "rclone.conf")
+        open(conf, "w").close()
+        self.argv = ["rclone", "serve", "webdav", root, "--addr", f"127.0.0.1:{self.port}", "--config", conf]
+        self.proc = spawn(self.argv, os.path.join(work, "rclone.log"))
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_for(lambda: request(self.base, "OPTIONS", "/", timeout=2)[0] < 500, 30, "rclone serve webdav")
+        self.auth = {}
+
+
+NGINX_CONF = """
+load_module /usr/lib/nginx/modules/ngx_http_dav_ext_module.so;
+daemon off;
+user root;
+worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/nginx-tmp/body;
+  proxy_temp_path {work}/nginx-tmp/proxy;
+  fastcgi_temp_path {work}/nginx-tmp/fastcgi;
+  uwsgi_temp_path {work}/nginx-tmp/uwsgi;
+  scgi_temp_path {work}/nginx-tmp/scgi;
+  sendfile on;
+  upstream emulator {{ server {emu_hostport}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    location / {{ dav_ext_methods PROPFIND OPTIONS; }}
+    location = /redirect {{ return 302 "{redirect_to}"; }}
+    location /cdn/ {{
+      proxy_pass http://emulator;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }}
+  }}
+}}
+"""
+
+
+class Nginx:
+    def __init__(self, root, work, emu_base, redirect_to):
+        self.port = free_port()
+        os.makedirs(os.path.join(work, "nginx-tmp"))
+        conf = os.path.join(work, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(work=work, port=self.port, root=root, redirect_to=redirect_to,
+                                      emu_hostport=urllib.parse.urlsplit(emu_base).netloc))
+        self.argv = ["nginx", "-c", conf, "-p", work, "-e", os.path.join(work, "nginx-error.log")]
+        self.proc = spawn(self.argv, os.path.join(work, "nginx.log"))
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_for(lambda: request(self.base, "OPTIONS", "/", timeout=2)[0] < 500, 30, "nginx")
+        self.auth = {}
+
+
+def materialise(build_dir, fixture, root):
+    """The anchors' local copy of the fixture: same names, sizes and mtimes (sparse files; listings and
+    HEAD only look at metadata, streaming anchors read the emulator's CDN)."""
+    out = subprocess.run([os.path.join(build_dir, "fake115"), "--tree", fixture, "--dump-tree"],
+                         check=True, capture_output=True).stdout
+    entries = json.loads(out)["entries"]
+    for e in sorted(entries, key=lambda e: e["path"].count("/")):
+        path = os.path.join(root, e["path"])
+        if e["is_dir"]:
+            os.makedirs(path, exist_ok=True)
+        else:
+            with open(path, "wb") as f:
+                f.truncate(e["size"])
+            os.utime(path, (e["mtime"], e["mtime"]))
+    for e in entries:
+        if e["is_dir"]:
+            os.utime(os.path.join(root, e["path"]), (e["mtime"], e["mtime"]))
+    return entries
+
+
+# ---------------------------------------------------------------- measuring
+
+class Measure:
+    def __init__(self, args, work, emu):
+        self.args, self.work, self.emu = args, work, emu
+        self.commands = {}   # scenario -> one example command line (ports vary per run)
+        self.harness_load = []   # (scenario, server, tool cpu %, emulator cpu %, server cpu %)
+        self.bases = {"CDN": emu.base}   # URL -> placeholder in the printed commands
+
+    def wrk(self, scenario, server_name, server, path, method="GET", headers=None, body=None, connections=8,
+            range_size=0, file_size=0):
+        """Median over runs of one wrk configuration; returns a dict with rps, MiB/s, latency, errors."""
+        env = dict(os.environ)
+        hdrs = dict(server.auth)
+        hdrs.update(headers or {})
+        env["BENCH_METHOD"] = method
+        env["BENCH_HEADERS"] = "\n".join(f"{k}: {v}" for k, v in hdrs.items())
+        if body is not None:
+            body_name = next(k for k, v in PROPFIND_BODIES.items() if v == body).replace(" ", "-")
+            body_file = os.path.join(self.work, f"propfind-{body_name}.xml")
+            with open(body_file, "w") as f:
+                f.write(body)
+            env["BENCH_BODY_FILE"] = body_file
+        if range_size:
+            env["BENCH_RANGE_SIZE"], env["BENCH_FILE_SIZE"] = str(range_size), str(file_size)
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{self.args.duration}s", "--timeout", "30s",
+                "-s", os.path.join(BENCH_DIR, "wrk_request.lua"), server.base + path]
+        self._remember(scenario, server_name, server, env, argv)
+        results = []
+        for _ in range(self.args.runs):
+            emu_cpu0, srv_cpu0, t0 = cpu_seconds(self.emu.proc.pid), cpu_seconds(server.proc.pid), time.monotonic()
+            p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out, err = p.communicate(timeout=self.args.duration + 120)
+            wall = time.monotonic() - t0
+            # wrk is our child: its CPU time comes from the kernel's accounting of reaped children.
+            m = re.search(r"^WRKJSON (.*)$", out.decode(), re.M)
+            if p.returncode != 0 or not m:
+                raise RuntimeError(f"wrk failed: {out.decode()} {err.decode()}")
+            r = json.loads(m.group(1))
+            r["wall"] = wall
+            r["emu_cpu"] = (cpu_seconds(self.emu.proc.pid) - emu_cpu0) / wall
+            r["srv_cpu"] = (cpu_seconds(server.proc.pid) - srv_cpu0) / wall
+            results.append(r)
+        tool_cpu = self._children_cpu_delta() / sum(r["wall"] for r in results)
+        med = lambda k: statistics.median(r[k] for r in results)
+        secs = [r["duration_us"] / 1e6 for r in results]
+        out = {
+            "rps": statistics.median(r["requests"] / s for r, s in zip(results, secs)),
+            "mibps": statistics.median(r["bytes"] / s / MIB for r, s in zip(results, secs)),
+            "p50_ms": med("p50_us") / 1000, "p99_ms": med("p99_us") / 1000,
+            "errors": sum(r["err_connect"] + r["err_read"] + r["err_write"] + r["err_status"] + r["err_timeout"]
+                          for r in results),
+            "requests": sum(r["requests"] for r in results),
+            "srv_cpu": med("srv_cpu"), "emu_cpu": med("emu_cpu"), "tool_cpu": tool_cpu,
+        }
+        self.harness_load.append((scenario, server_name, tool_cpu, out["emu_cpu"], out["srv_cpu"]))
+        log(f"  {scenario} / {server_name}: {out['rps']:.0f} req/s, {out['mibps']:.1f} MiB/s, "
+            f"errors {out['errors']}, wrk cpu {tool_cpu:.0%}, server cpu {out['srv_cpu']:.0%}, emu cpu {out['emu_cpu']:.0%}")
+        return out
+
+    _last_children = None
+
+    def _remember(self, scenario, server_name, server, env, argv):
+        shown = {k: v for k, v in env.items() if k.startswith("BENCH_")}
+        if "BENCH_HEADERS" in shown:
+            shown["BENCH_HEADERS"] = re.sub(r"Basic \S+", "Basic …", shown["BENCH_HEADERS"])
+        if "BENCH_BODY_FILE" in shown:
+            shown["BENCH_BODY_FILE"] = "$WORK/" + os.path.basename(shown["BENCH_BODY_FILE"])
+        line = " ".join(f"{k}={shlex.quote(v)}" for k, v in shown.items()) + " " + shlex.join(argv)
+        self.commands.setdefault(f"{scenario} / {server_name}", self.anonymise(line))
+
+    def anonymise(self, text):
+        for name, base in self.bases.items():
+            text = text.replace(base, "$" + name)
+        return text.replace(PASSWORD, "…")
+
+    def ab(self, scenario, server_name, server, path, method="HEAD", headers=None):
+        """ApacheBench for HEAD: wrk's parser waits for a body after a HEAD response with Content-Length."""
+        hdrs = dict(server.auth)
+        hdrs.update(headers or {})
+        argv = ["ab", "-q", "-k", "-c", "8", "-t", str(self.args.duration), "-n", "100000000"]
+        if method == "HEAD":
+            argv.append("-i")
+        for k, v in hdrs.items():
+            argv += ["-H", f"{k}: {v}"]
+        argv.append(server.base + path)
+        shown = [re.sub(r"Basic \S+", "Basic …", a) for a in argv]
+        self.commands.setdefault(f"{scenario} / {server_name}", self.anonymise(shlex.join(shown)))
+        results = []
+        for _ in range(self.args.runs):
+            emu_cpu0, srv_cpu0, t0 = cpu_seconds(self.emu.proc.pid), cpu_seconds(server.proc.pid), time.monotonic()
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=self.args.duration + 120)
+            wall = time.monotonic() - t0
+            if r.returncode != 0:
+                raise RuntimeError(f"ab failed: {r.stdout} {r.stderr}")
+            num = lambda label: float((re.search(rf"^{label}:\s+([\d.]+)", r.stdout, re.M) or [0, 0])[1])
+            p50 = re.search(r"^\s+50%\s+(\d+)", r.stdout, re.M)
+            p99 = re.search(r"^\s+99%\s+(\d+)", r.stdout, re.M)
+            complete = num("Complete requests")
+            results.append({
+                "rps": num("Requests per second"), "complete": complete,
+                "errors": num("Failed requests") + num("Non-2xx responses"),
+                "not_kept_alive": complete - num("Keep-Alive requests"),
+                "p50_ms": float(p50[1]) if p50 else 0, "p99_ms": float(p99[1]) if p99 else 0,
+                "emu_cpu": (cpu_seconds(self.emu.proc.pid) - emu_cpu0) / wall,
+                "srv_cpu": (cpu_seconds(server.proc.pid) - srv_cpu0) / wall, "wall": wall})
+        tool_cpu = self._children_cpu_delta() / sum(r["wall"] for r in results)
+        med = lambda k: statistics.median(r[k] for r in results)
+        out = {"rps": med("rps"), "mibps": 0, "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms"),
+               "errors": int(sum(r["errors"] for r in results)), "requests": int(sum(r["complete"] for r in results)),
+               "not_kept_alive": int(sum(r["not_kept_alive"] for r in results)),
+               "srv_cpu": med("srv_cpu"), "emu_cpu": med("emu_cpu"), "tool_cpu": tool_cpu}
+        self.harness_load.append((scenario, server_name, tool_cpu, out["emu_cpu"], out["srv_cpu"]))
+        log(f"  {scenario} / {server_name}: {out['rps']:.0f} req/s (ab), errors {out['errors']}, "
+            f"not kept alive {out['not_kept_alive']}, ab cpu {tool_cpu:.0%}, server cpu {out['srv_cpu']:.0%}")
+        return out
+
+    def _children_cpu_delta(self):
+        ru = os.times()
+        now = ru.children_user + ru.children_system
+        prev = self._last_children if self._last_children is not None else self._base_children
+        self._last_children = now
+        return now - prev
+
+    def mark_children(self):
+        ru = os.times()
+        self._base_children = self._last_children = ru.children_user + ru.children_system
+
+    def download(self, scenario, name, url, user_agent, auth=False, server=None, sample_rss_of=None):
+        """Median seconds of hyperfine-timed curl downloads (and the peak RSS of `sample_rss_of` during them)."""
+        export = os.path.join(self.work, f"hyperfine-{len(self.commands)}-{name.replace(' ', '_')}.json")
+        curl = ["curl", "-sf", "-o", "/dev/null", "-A", user_agent]
+        if auth:
+            curl += ["-u", f"{USER}:{PASSWORD}"]
+        curl.append(url)
+        argv = ["hyperfine", "--runs", str(self.args.runs), "--export-json", export, "--style", "none",
+                shlex.join(curl)]
+        self.commands.setdefault(f"{scenario} / {name}", self.anonymise(shlex.join(argv)))
+        peak = {"rss": 0}
+        stop_sampling = threading.Event()
+
+        def sample():
+            while not stop_sampling.is_set():
+                peak["rss"] = max(peak["rss"], rss_kib(sample_rss_of))
+                stop_sampling.wait(0.01)
+
+        sampler = threading.Thread(target=sample) if sample_rss_of else None
+        emu_cpu0, t0 = cpu_seconds(self.emu.proc.pid), time.monotonic()
+        srv_cpu0 = cpu_seconds(server.proc.pid) if server else 0
+        if sampler:
+            sampler.start()
+        try:
+            subprocess.run(argv, check=True, capture_output=True, timeout=600)
+        finally:
+            stop_sampling.set()
+            if sampler:
+                sampler.join()
+        wall = time.monotonic() - t0
+        tool_cpu = self._children_cpu_delta() / wall
+        emu_cpu = (cpu_seconds(self.emu.proc.pid) - emu_cpu0) / wall
+        srv_cpu = (cpu_seconds(server.proc.pid) - srv_cpu0) / wall if server else 0
+        with open(export) as f:
+            median_s = json.load(f)["results"][0]["median"]
+        self.harness_load.append((scenario, name, tool_cpu, emu_cpu, srv_cpu))
+        log(f"  {scenario} / {name}: {median_s:.3f} s, curl+hyperfine cpu {tool_cpu:.0%}, emu cpu {emu_cpu:.0%}")
+        return {"seconds": median_s, "peak_rss_kib": peak["rss"], "emu_cpu": emu_cpu, "tool_cpu": tool_cpu}
+
+
+def idle_connections(server, count):
+    """Opens `count` keep-alive connections, each having completed one OPTIONS, and returns them open."""
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", int(urllib.parse.urlsplit(server.base).port)), timeout=10)
+        s.sendall(b"OPTIONS / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        socks.append(s)
+    for s in socks:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise RuntimeError(f"{server.base} closed an idle connection")
+            data += chunk
+    return socks
+
+
+# ---------------------------------------------------------------- the run
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / MIB:.1f} GiB"
+    return {"cores": os.cpu_count(), "model": model, "memory": mem, "kernel": platform.release(),
+            "load": os.getloadavg()}
+
+
+def tool_versions():
+    def first_line(argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            return (r.stdout or r.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+    return {"wrk": first_line(["wrk", "-v"]), "hyperfine": first_line(["hyperfine", "--version"]),
+            "nginx": first_line(["nginx", "-v"]), "rclone": first_line(["rclone", "version"]),
+            "curl": first_line(["curl", "--version"])}
+
+
+def check_tools():
+    missing = [t for t in ("wrk", "hyperfine", "nginx", "rclone", "curl") if not shutil.which(t)]
+    if missing or not os.path.exists("/usr/lib/nginx/modules/ngx_http_dav_ext_module.so"):
+        sys.exit(f"bench: missing {missing or 'nginx dav_ext module'}; run scripts/setup.sh --bench")
+
+
+def run(args):
+    check_tools()
+    fixture = os.path.join(BENCH_DIR, "fixtures", "smoke_tree.json" if args.smoke else "bench_tree.json")
+    work = tempfile.mkdtemp(prefix="dav115-bench-")
+    log(f"work dir {work}")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    mach = machine()
+    rows, memory, notes = [], {}, []
+
+    local = os.path.join(work, "local")
+    entries = materialise(args.build_dir, fixture, local)
+    by_path = {e["path"]: e for e in entries}
+    small_dir, large_dir = "f1000", "f10000"
+    n_small = sum(1 for e in entries if e["path"].startswith(small_dir + "/"))
+    n_large = sum(1 for e in entries if e["path"].startswith(large_dir + "/"))
+    one_file = sorted(e["path"] for e in entries if e["path"].startswith(small_dir + "/"))[0]
+    big = by_path["big/big.bin"]
+
+    emu = Emulator(args.build_dir, fixture, work)
+    cdn_url = emu.cdn_link(big["pick_code"], CDN_UA)
+    cdn_path = cdn_url[len(emu.base):]
+    m = Measure(args, work, emu)
+    m.mark_children()
+
+    dav = Dav115(args.build_dir, emu, work, "dav115")
+    idle_rss = rss_kib(dav.proc.pid)
+    rclone = Rclone(local, work)
+    nginx = Nginx(local, work, emu.base, cdn_url)
+    servers = {"dav115": dav, "rclone": rclone, "nginx": nginx}
+    m.bases = {"DAV115": dav.base, "RCLONE": rclone.base, "NGINX": nginx.base, "CDN": emu.base}
+
+    # -- memory: idle, then with 1,000 idle keep-alive connections, on freshly started servers (later, the
+    # allocator's free lists left by big listings would hide what connections cost).
+    conns = 50 if args.smoke else 1000
+    memory["idle_start"] = idle_rss
+    memory["conns"] = conns
+    for name, srv in servers.items():
+        before = rss_kib(srv.proc.pid)
+        socks = idle_connections(srv, conns)
+        time.sleep(0.3)
+        memory[f"{name}_conn_delta"] = rss_kib(srv.proc.pid) - before
+        memory[f"{name}_rss"] = before
+        for s in socks:
+            s.close()
+    time.sleep(0.3)
+
+    def add(scenario, figure, results, targets, calls=None, unit="req/s", key="rps"):
+        rows.append({"scenario": scenario, "figure": figure, "unit": unit, "key": key, "results": results,
+                     "targets": targets, "calls": calls})
+
+    # -- PROPFIND Depth 1 listings, warm cache.
+    for folder, n in ((small_dir, n_small), (large_dir, n_large)):
+        for body_name, body in PROPFIND_BODIES.items():
+            scenario = f"PROPFIND Depth 1, {n:,} entries, {body_name}"
+            res, calls = {}, None
+            for name, srv in servers.items():
+                if name == "dav115":
+                    emu.control({"reset_stats": True})
+                hdrs = dict(srv.auth, Depth="1")
+                status = request(srv.base, "PROPFIND", f"/{folder}/", hdrs, body)[0]  # warm the caches
+                if status != 207:
+                    raise RuntimeError(f"{name} PROPFIND /{folder}/ gave {status}")
+                res[name] = m.wrk(scenario, name, srv, f"/{folder}/", "PROPFIND", {"Depth": "1"}, body)
+                if name == "dav115":
+                    calls = sum(emu.api_calls().values())
+            add(scenario, "listings/s", res, [("rclone", 10), ("nginx", 1)], calls)
+
+    # -- Depth 0 on a file, HEAD on a file.
+    for scenario, method, hdrs, body in (
+            ("PROPFIND Depth 0 on a file", "PROPFIND", {"Depth": "0"}, PROPFIND_BODIES["rclone 4-prop"]),
+            ("HEAD on a file", "HEAD", {}, None)):
+        res = {}
+        emu.control({"reset_stats": True})
+        for name in ("dav115", "rclone"):
+            srv = servers[name]
+            request(srv.base, method, "/" + one_file, dict(srv.auth, **hdrs), body)
+            if method == "HEAD":
+                res[name] = m.ab(scenario, name, srv, "/" + one_file, method, hdrs)
+            else:
+                res[name] = m.wrk(scenario, name, srv, "/" + one_file, method, hdrs, body)
+            if name == "dav115":
+                calls = sum(emu.api_calls().values())
+        add(scenario, "requests/s", res, [("rclone", 2)], calls)
+
+    # -- GET -> 302 with a warm link cache, against nginx `return 302`.
+    scenario = "GET → 302, warm link cache"
+    emu.control({"reset_stats": True})
+    status, headers, _ = request(dav.base, "GET", "/big/big.bin", dav.auth)
+    if status != 302:
+        raise RuntimeError(f"dav115 GET /big/big.bin under redirect gave {status}")
+    res = {"dav115": m.wrk(scenario, "dav115", dav, "/big/big.bin"),
+           "nginx": m.wrk(scenario, "nginx", nginx, "/redirect")}
+    add(scenario, "redirects/s", res, [("nginx", 0.5)], sum(emu.api_calls().values()))
+
+    # -- local_proxy, one client streaming the whole file; nginx proxy_pass and the CDN itself as anchors.
+    scenario = f"local_proxy stream {big['size'] / MIB:,.0f} MiB, 1 client"
+    emu.control({"reset_stats": True})
+    request(dav.base, "GET", "/big/big.bin", dict(dav.auth, **{"User-Agent": PROXY_UA, "Range": "bytes=0-0"}))
+    rss_before = rss_kib(dav.proc.pid)
+    dl = {"dav115": m.download(scenario, "dav115", dav.base + "/big/big.bin", PROXY_UA, auth=True, server=dav,
+                               sample_rss_of=dav.proc.pid),
+          "nginx": m.download(scenario, "nginx", nginx.base + cdn_path, CDN_UA, server=nginx),
+          "CDN direct": m.download(scenario, "CDN direct", cdn_url, CDN_UA)}
+    calls = sum(emu.api_calls().values())
+    res = {k: {"mibps": big["size"] / MIB / v["seconds"], "seconds": v["seconds"]} for k, v in dl.items()}
+    add(scenario, "MiB/s", res, [("nginx", 1), ("CDN direct", 0.8)], calls, unit="MiB/s", key="mibps")
+    memory["stream"] = max(0, dl["dav115"]["peak_rss_kib"] - rss_before)
+
+    # -- local_proxy, 8 clients reading random 1 MiB ranges.
+    scenario = "local_proxy, 8 clients, random 1 MiB ranges"
+    emu.control({"reset_stats": True})
+    rng = dict(range_size=MIB, file_size=big["size"], connections=8)
+    res = {"dav115": m.wrk(scenario, "dav115", dav, "/big/big.bin", headers={"User-Agent": PROXY_UA}, **rng),
+           "nginx": m.wrk(scenario, "nginx", nginx, cdn_path, headers={"User-Agent": CDN_UA}, **rng),
+           "CDN direct": m.wrk(scenario, "CDN direct", emu, cdn_path, headers={"User-Agent": CDN_UA}, **rng)}
+    add(scenario, "MiB/s", res, [("nginx", 1)], sum(emu.api_calls().values()), unit="MiB/s", key="mibps")
+
+    memory["idle_after"] = rss_kib(dav.proc.pid)
+    log(f"  memory: {memory}")
+
+    # -- cold listing of the big folder with the emulator limited to 2 calls/s.
+    stop(rclone.proc)
+    stop(nginx.proc)
+    emu.control({"rate_limit": {"qps": 2, "burst": 2}})
+    # Burst 1: with both buckets at 2/s, a burst of 2 right after the startup calls can find the emulator's
+    # bucket not yet refilled (770004, then a cooldown); spacing calls 0.5 s apart never trips it.
+    cold = Dav115(args.build_dir, emu, work, "dav115-cold", qps=2, burst=1)
+    time.sleep(2.0)  # let the emulator's bucket refill after the startup calls
+    emu.control({"reset_stats": True})
+    t0 = time.monotonic()
+    status = request(cold.base, "PROPFIND", f"/{large_dir}/", dict(cold.auth, Depth="1"),
+                     PROPFIND_BODIES["rclone 4-prop"], timeout=300)[0]
+    cold_wall = time.monotonic() - t0
+    cold_calls = emu.api_calls()
+    cold_rejected = emu.get_json("/__stats").get("results", {})
+    emu.control({"rate_limit": {"qps": 100000, "burst": 100000}})
+    m.commands["cold listing"] = (f"fake115 /__control {{\"rate_limit\":{{\"qps\":2,\"burst\":2}}}}; fresh dav115 with "
+                                  f"rate_limit qps 2 burst 1; curl -X PROPFIND -H 'Depth: 1' $DAV115/{large_dir}/")
+    cold_info = {"status": status, "wall": cold_wall, "calls": cold_calls, "results": cold_rejected,
+                 "expected_pages": -(-n_large // 1150)}
+    log(f"  cold listing: {cold_info}")
+    stop(cold.proc)
+    stop(dav.proc)
+
+    report = render(args, started, mach, rows, memory, cold_info, m, n_large, large_dir)
+    print(report)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(report)
+        log(f"wrote {args.out}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the report
+
+def fmt(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}" if v >= 10 else f"{v:,.2f}"
+
+
+def render(args, started, mach, rows, memory, cold, m, n_large, large_dir):
+    L = []
+    mode = "a smoke run: tiny fixture and durations, figures NOT meaningful" if args.smoke else "full run"
+    L.append("# dav115 performance\n")
+    L.append(f"Generated by `bench/run.sh`{' --smoke' if args.smoke else ''} ({mode}) on {started:%Y-%m-%d %H:%M} UTC. Every figure below comes "
+             "from that one invocation; regenerate with the same command.\n")
+    L.append(f"- Machine: {mach['cores']} cores, {mach['model']}, {mach['memory']} RAM, Linux {mach['kernel']}; "
+             f"load average at start {mach['load'][0]:.2f} / {mach['load'][1]:.2f} / {mach['load'][2]:.2f}.")
+    L.append("- The machine is shared (other engineers compile on it while benchmarks run), so absolute figures "
+             "are noisy: **the ratios to the anchors measured in the same run are what count**.")
+    L.append(f"- Each figure is the median of {args.runs} run(s); wrk runs {args.duration} s with 1 thread, "
+             "8 connections (HEAD: ApacheBench `ab -k -c 8`, because wrk waits for a body after a HEAD "
+             "response); downloads are timed by hyperfine running curl. Everything on 127.0.0.1.")
+    L.append("- dav115 serves with Basic auth (cached verification) and a warm listing cache (`listing_ttl_s` 86400); "
+             "the anchors serve without auth from a local directory materialised from the same fixture "
+             "(`bench/fixtures/bench_tree.json`: same names, sizes, mtimes).")
+    L.append("- Tools: " + ", ".join(f"{k}: `{v}`" for k, v in tool_versions().items()) + ".\n")
+
+    L.append("## Results\n")
+    L.append("| scenario | dav115 | rclone serve webdav | nginx | CDN direct | ratios (target) | 115 API calls |")
+    L.append("|---|---|---|---|---|---|---|")
+    verdicts = []
+    for r in rows:
+        res, key = r["results"], r["key"]
+        cells = []
+        for name in ("dav115", "rclone", "nginx", "CDN direct"):
+            cells.append(f"{fmt(res[name][key])} {r['unit']}" if name in res else "—")
+        ratio_txt = []
+        for anchor, target in r["targets"]:
+            ratio = res["dav115"][key] / res[anchor][key] if res[anchor][key] else float("inf")
+            ok = ratio >= target
+            verdicts.append((r["scenario"], anchor, ratio, target, ok))
+            ratio_txt.append(f"{ratio:.2f}× {anchor} (≥ {target}×) {'met' if ok else '**missed**'}")
+        errors = sum(v.get("errors", 0) for v in res.values())
+        calls = "—" if r["calls"] is None else str(r["calls"])
+        name = r["scenario"] + (f" ⚠ {errors} errors" if errors else "")
+        L.append(f"| {name} | " + " | ".join(cells) + f" | {'; '.join(ratio_txt)} | {calls} |")
+    L.append("")
+    L.append("115 API calls: counted by the emulator's `/__stats` from just before dav115's first (warm-up) request "
+             "of the scenario to its end, so a warm scenario should show the one-off calls of the warm-up and "
+             "nothing per request.\n")
+
+    L.append("### Latency (median of runs, wrk)\n")
+    L.append("| scenario | server | p50 ms | p99 ms |")
+    L.append("|---|---|---|---|")
+    for r in rows:
+        for name, v in r["results"].items():
+            if "p50_ms" in v:
+                L.append(f"| {r['scenario']} | {name} | {v['p50_ms']:.2f} | {v['p99_ms']:.2f} |")
+    L.append("")
+
+    L.append("## Cold listing under the 115 rate limit\n")
+    calls_total = sum(cold["calls"].values())
+    files_calls = cold["calls"].get("/open/ufile/files", 0)
+    if cold["status"] != 207:
+        L.append(f"**The cold listing failed (status {cold['status']}).**\n")
+    L.append(f"A fresh dav115 (rate limit 2 calls/s, burst 1) lists `/{large_dir}/` ({n_large:,} entries) while the "
+             f"emulator allows 2 calls/s: **{cold['wall']:.2f} s wall**, status {cold['status']}, "
+             f"{calls_total} API calls ({', '.join(f'{k} {v}' for k, v in sorted(cold['calls'].items()))}); "
+             f"the listing pages needed are ⌈{n_large}/1150⌉ = {cold['expected_pages']}, "
+             f"and `/open/ufile/files` was called {files_calls} times "
+             f"(one of them lists the root to resolve the folder's name). Emulator result codes: "
+             f"`{json.dumps(cold['results'])}`.\n")
+
+    L.append("## Memory (VmRSS from /proc)\n")
+    kib = lambda v: f"{v / 1024:.1f} MiB"
+    conns = memory["conns"]
+    idle_ok = memory["idle_start"] < 16 * 1024
+    conn_ok = memory["dav115_conn_delta"] < 64 * 1024
+    stream_ok = memory["stream"] < 32 * 1024
+    L.append("| measure | dav115 | target | rclone | nginx (master + workers) |")
+    L.append("|---|---|---|---|---|")
+    L.append(f"| idle RSS just after start | {kib(memory['idle_start'])} | < 16 MiB {'met' if idle_ok else '**missed**'} | "
+             f"— | — |")
+    L.append(f"| RSS after the benchmarks (listings cached) | {kib(memory['idle_after'])} | — | — | — |")
+    L.append(f"| RSS just after start, before the connections | {kib(memory['dav115_rss'])} | — | "
+             f"{kib(memory['rclone_rss'])} | {kib(memory['nginx_rss'])} |")
+    L.append(f"| added by {conns:,} idle keep-alive connections (right after start) | {kib(memory['dav115_conn_delta'])} | < 64 MiB "
+             f"{'met' if conn_ok else '**missed**'} | {kib(memory['rclone_conn_delta'])} | "
+             f"{kib(memory['nginx_conn_delta'])} |")
+    L.append(f"| added while streaming the big file (peak − before) | {kib(memory['stream'])} | < 32 MiB "
+             f"{'met' if stream_ok else '**missed**'} | — | — |")
+    L.append("")
+    verdicts += [("idle RSS", "", 0, 0, idle_ok), ("RSS with idle connections", "", 0, 0, conn_ok),
+                 ("RSS while streaming", "", 0, 0, stream_ok)]
+
+    L.append("## Is the harness the bottleneck?\n")
+    L.append("CPU used during each measurement, as a share of one core (100% = one core busy). wrk runs one thread, "
+             "so it is saturated near 100%; the emulator has 2 I/O threads (200% max) and generates the CDN's bytes. "
+             "With 2 cores for everything, the server under test, wrk and the emulator compete for the same CPUs.\n")
+    L.append("| scenario | server | load tool (wrk / curl+hyperfine) | emulator | server under test |")
+    L.append("|---|---|---|---|---|")
+    saturated = []
+    for scenario, name, tool, emu_cpu, srv in m.harness_load:
+        flag = ""
+        if tool >= 0.9:
+            flag = " ⚠"
+            saturated.append(f"{scenario} / {name}: load tool at {tool:.0%}")
+        if emu_cpu >= 1.8:
+            saturated.append(f"{scenario} / {name}: emulator at {emu_cpu:.0%}")
+        L.append(f"| {scenario} | {name} | {tool:.0%}{flag} | {emu_cpu:.0%} | {srv:.0%} |")
+    L.append("")
+    if saturated:
+        L.append("Possible harness saturation (≥ 90% of wrk's single thread, or ≥ 180% emulator): "
+                 + "; ".join(saturated) + ". In those rows the figure is a lower bound for the server, and the "
+                 "ratio compares servers under the same limit.\n")
+    else:
+        L.append("Neither wrk nor the emulator reached saturation in any measurement.\n")
+
+    L.append("## Targets\n")
+    missed = [v for v in verdicts if not v[4]]
+    for scenario, anchor, ratio, target, ok in verdicts:
+        if anchor:
+            L.append(f"- {scenario} vs {anchor}: {ratio:.2f}× (target ≥ {target}×) — {'met' if ok else '**missed**'}")
+        else:
+            L.append(f"- {scenario}: {'met' if ok else '**missed**'}")
+    L.append("")
+    L.append(f"{len(verdicts) - len(missed)} of {len(verdicts)} targets met in this run.\n")
+    if os.path.exists(os.path.join(BENCH_DIR, "ANALYSIS.md")) and not args.smoke:
+        with open(os.path.join(BENCH_DIR, "ANALYSIS.md")) as f:
+            L.append(f.read())
+
+    L.append("## Exact commands\n")
+    L.append("`$DAV115`, `$RCLONE`, `$NGINX`, `$CDN` stand for the servers' loopback URLs (ports are picked per run). "
+             "Servers were started as:\n")
+    L.append("```")
+    L.append("fake115 --tree bench/fixtures/bench_tree.json --state-dir $WORK/emu --cdn-max-conns 0 --qps 100000 "
+             "--burst 100000 --link-ttl 86400 --threads 2")
+    L.append("dav115 serve --config $WORK/dav115/dav115.json   # bench/harness.py Dav115: redirect policy, "
+             f"local_proxy for User-Agent {PROXY_UA}, auth on")
+    L.append("rclone serve webdav $WORK/local --addr 127.0.0.1:$PORT --config $WORK/rclone.conf")
+    L.append("nginx -c $WORK/nginx.conf -p $WORK   # dav_ext_methods PROPFIND OPTIONS; return 302; proxy_pass to the CDN")
+    L.append("```\n")
+    L.append("Measurements (wrk reads its settings from BENCH_* variables, see `bench/wrk_request.lua`):\n")
+    L.append("```")
+    for scenario, cmd in m.commands.items():
+        L.append(f"# {scenario}")
+        L.append(cmd)
+    L.append("```")
+    return "\n".join(L) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build-dir", required=True, help="directory holding the dav115 and fake115 binaries")
+    ap.add_argument("--smoke", action="store_true", help="tiny fixture, 1 s runs, once: checks the harness works")
+    ap.add_argument("--runs", type=int, help="runs per figure (median taken); default 3, smoke 1")
+    ap.add_argument("--duration", type=int, help="seconds per wrk run; default 5, smoke 1")
+    ap.add_argument("--out", help="write the Markdown report here (run.sh: docs/PERFORMANCE.md)")
+    args = ap.parse_args()
+    args.build_dir = os.path.abspath(args.build_dir)
+    args.runs = args.runs or (1 if args.smoke else 3)
+    args.duration = args.duration or (1 if args.smoke else 5)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        run(args)
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    main()
