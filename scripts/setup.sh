@@ -3,17 +3,21 @@
 # Idempotent and quick when everything is already there.
 #   scripts/setup.sh [--test] [--build-dir DIR] [--target T ...]
 #     --test      also install the tools the test suite drives (rclone, cadaver, ffmpeg, curl, ...)
+#                 and the bench tools (the suite runs the bench smoke test)
+#     --bench     install the benchmark's tools (wrk, hyperfine, ab, nginx with dav_ext, rclone; bench/run.sh)
 #     --target T  build only these targets (default: everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
+want_bench=0
 build_dir=build
 targets=()
 cmake_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --test) want_test=1 ;;
+    --test) want_test=1; want_bench=1 ;;
+    --bench) want_bench=1 ;;
     --build-dir) build_dir=$2; shift ;;
     --target) targets+=("$2"); shift ;;
     -D*) cmake_args+=("$1") ;;
@@ -25,10 +29,14 @@ done
 build_pkgs=(g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libpugixml-dev
   libspdlog-dev libcli11-dev catch2 libutf8proc-dev)
-test_pkgs=(rclone cadaver ffmpeg curl procps openssl)
+test_pkgs=(rclone cadaver ffmpeg curl procps openssl
+  clang-14 libclang-rt-14-dev)  # the sanitizer build and the libFuzzer targets (scripts/test)
+
+bench_pkgs=(wrk hyperfine apache2-utils nginx-extras rclone curl python3 procps)
 
 missing=()
-for p in "${build_pkgs[@]}" $([ $want_test = 1 ] && echo "${test_pkgs[@]}"); do
+for p in "${build_pkgs[@]}" $([ $want_test = 1 ] && echo "${test_pkgs[@]}") \
+         $([ $want_bench = 1 ] && echo "${bench_pkgs[@]}"); do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

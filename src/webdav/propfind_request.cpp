@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <unordered_set>
 #include <utility>
 
 namespace dav115::webdav {
@@ -83,9 +85,16 @@ bool all_whitespace(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
-void add_unique(std::vector<PropertyName>& out, const Element& e) {
-  PropertyName p{std::string(e.ns), std::string(e.local)};
-  if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+// The names already in `out`, as "ns\0local": a linear search made a 64 KB body of distinct names
+// cost seconds of CPU (found by fuzz/propfind_fuzz.cpp).
+using SeenNames = std::unordered_set<std::string>;
+
+void add_unique(std::vector<PropertyName>& out, SeenNames& seen, const Element& e) {
+  std::string key;
+  key.reserve(e.ns.size() + 1 + e.local.size());
+  key.append(e.ns).push_back('\0');
+  key.append(e.local);
+  if (seen.insert(std::move(key)).second) out.push_back(PropertyName{std::string(e.ns), std::string(e.local)});
 }
 
 }  // namespace
@@ -119,6 +128,7 @@ PropfindRequest parse_propfind(std::string_view body) {
   PropfindRequest req;
   int modes = 0;
   const Element* include = nullptr;
+  SeenNames seen;
   for (const Element& child : propfind.children) {
     if (child.ns != kDavNamespace) continue;  // RFC 4918 §17: ignore unknown elements
     if (child.local == "allprop") {
@@ -130,14 +140,14 @@ PropfindRequest parse_propfind(std::string_view body) {
     } else if (child.local == "prop") {
       req.mode = PropfindRequest::Mode::Prop;
       ++modes;
-      for (const Element& p : child.children) add_unique(req.props, p);
+      for (const Element& p : child.children) add_unique(req.props, seen, p);
     } else if (child.local == "include") {
       include = &child;
     }
   }
   if (modes != 1) throw PropfindParseError("DAV:propfind needs exactly one of allprop, propname or prop");
   if (include && req.mode == PropfindRequest::Mode::AllProp)
-    for (const Element& p : include->children) add_unique(req.props, p);
+    for (const Element& p : include->children) add_unique(req.props, seen, p);
   return req;
 }
 

@@ -52,7 +52,12 @@ class RawClient {
     if (tls) {
       ssl_ = SSL_new(tls);
       SSL_set_fd(ssl_, fd_);
-      if (SSL_connect(ssl_) != 1) throw std::runtime_error("TLS handshake failed");
+      if (SSL_connect(ssl_) != 1) {
+        // The destructor does not run for a throwing constructor (LeakSanitizer caught this).
+        SSL_free(ssl_);
+        ::close(fd_);
+        throw std::runtime_error("TLS handshake failed");
+      }
     }
   }
   ~RawClient() {
