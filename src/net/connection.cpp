@@ -19,6 +19,9 @@ Connection::Connection(asio::any_io_executor ex, asio::ssl::context& tls_ctx, Or
     : origin_(std::move(origin)), ctx_(tls_ctx) {
   if (origin_.tls) tls_ = std::make_unique<asio::ssl::stream<beast::tcp_stream>>(ex, ctx_);
   else tcp_ = std::make_unique<beast::tcp_stream>(ex);
+  // Beast sizes each socket read by the buffer's free capacity (512 bytes at first), so a streamed
+  // body arrives in tiny reads; reserving Beast's 64 KiB read ceiling up front makes every read count.
+  buffer_.reserve(kReadBufferBytes);
 }
 
 Connection::~Connection() = default;

@@ -81,6 +81,7 @@ class Connection {
   std::unique_ptr<boost::beast::tcp_stream> tcp_;  // http only
   std::unique_ptr<boost::asio::ssl::stream<boost::beast::tcp_stream>> tls_;  // https only
   boost::asio::ssl::context& ctx_;
+  static constexpr std::size_t kReadBufferBytes = 64 * 1024;
   boost::beast::flat_buffer buffer_;
   int uses_ = 0;
 
