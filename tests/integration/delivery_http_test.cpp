@@ -10,6 +10,7 @@
 #include <cctype>
 #include <regex>
 
+#include "support/digest.hpp"
 #include "support/fake115.hpp"
 #include "support/gateway.hpp"
 #include "support/multistatus.hpp"
@@ -18,20 +19,6 @@ using namespace dav115::test;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string sha1_hex(const std::string& data) {
-  unsigned char d[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : d) out += {hex[c >> 4], hex[c & 15]};
-  return out;
-}
 
 std::size_t calls_to(Fake115& emu, const std::string& path, std::uint64_t since) {
   std::size_t n = 0;

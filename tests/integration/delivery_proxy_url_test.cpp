@@ -11,6 +11,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "support/digest.hpp"
 #include "support/fake115.hpp"
 #include "support/gateway.hpp"
 
@@ -20,20 +21,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kSignKey = "test-proxy-sign-key";
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string sha1_hex(const std::string& data) {
-  unsigned char d[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : d) out += {hex[c >> 4], hex[c & 15]};
-  return out;
-}
 
 // AList's sign value, computed independently of the gateway: base64url(HMAC-SHA256(key, path:expiry)):expiry.
 std::string alist_sign(const std::string& path, std::int64_t expiry) {
@@ -51,18 +38,6 @@ std::string alist_sign(const std::string& path, std::int64_t expiry) {
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// The gateway's port is only known once it runs: start it (proxy_url a placeholder), pin that port, point
-// proxy_url at itself, restart.
-void serve_own_proxy(Gateway& gw) {
-  std::string base = gw.base_url();
-  gw.stop();
-  gw.config()["listen"] = {base};
-  gw.config()["delivery"]["proxy_url"] = base + "/_proxy";
-  gw.write_config();
-  gw.start();
-  REQUIRE(gw.base_url() == base);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "support/digest.hpp"
 #include "support/fake115.hpp"
 #include "support/gateway.hpp"
 
@@ -14,11 +15,6 @@ using namespace dav115::test;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::vector<std::string> rclone_args(Gateway& gw, std::vector<std::string> args) {
   auto obscured = run_command({"rclone", "obscure", Gateway::kPassword});
@@ -29,16 +25,6 @@ std::vector<std::string> rclone_args(Gateway& gw, std::vector<std::string> args)
                                    "--include", "/sizes/**", "--include", "/big/**"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
-}
-
-void serve_own_proxy(Gateway& gw) {
-  std::string base = gw.base_url();
-  gw.stop();
-  gw.config()["listen"] = {base};
-  gw.config()["delivery"]["proxy_url"] = base + "/_proxy";
-  gw.write_config();
-  gw.start();
-  REQUIRE(gw.base_url() == base);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <future>
 #include <iostream>
 
+#include "support/digest.hpp"
 #include "support/fake115.hpp"
 #include "support/gateway.hpp"
 
@@ -20,11 +21,6 @@ using namespace dav115::test;
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // Streams the file through curl into sha1sum: nothing is kept in memory. `out` starts with the hex SHA-1
 // (which also proves the byte count); pipefail makes a cut or failed download a non-zero exit.

@@ -119,6 +119,16 @@ std::string Gateway::dav_url() const {
   return base_url_ + mount;
 }
 
+void serve_own_proxy(Gateway& gw) {
+  const std::string base = gw.base_url();
+  gw.stop();
+  gw.config()["listen"] = {base};
+  gw.config()["delivery"]["proxy_url"] = base + "/_proxy";
+  gw.write_config();
+  gw.start();
+  if (gw.base_url() != base) throw std::runtime_error("dav115 did not come back on " + base);
+}
+
 HttpResult dav(Gateway& gw, const std::string& method, const std::string& path, HttpHeaders headers,
                const std::string& body, HttpOptions opts) {
   std::string p = path;

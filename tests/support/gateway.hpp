@@ -52,6 +52,10 @@ class Gateway {
   int generation_ = 0;
 };
 
+// For policy proxy_url served by the gateway itself: its port is only known once it runs, so this pins
+// that port in the config, points delivery.proxy_url at <base>/_proxy and restarts.
+void serve_own_proxy(Gateway& gw);
+
 // Shortcuts for the tests: a request to the gateway with the test user's credentials.
 HttpResult dav(Gateway& gw, const std::string& method, const std::string& path, HttpHeaders headers = {},
                const std::string& body = "", HttpOptions opts = {});
