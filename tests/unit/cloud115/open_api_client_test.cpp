@@ -19,6 +19,8 @@ using test::ServerReply;
 using test::ServerRequest;
 using test::TestServer;
 
+using dav115::test::run_test;
+
 namespace {
 
 struct TempDir {
@@ -89,20 +91,6 @@ config::Cloud115 make_cfg(const std::string& base) {
   c.cooldown = 1s;
   c.request_timeout = 5000ms;
   return c;
-}
-
-template <class F>
-void run_test(asio::io_context& io, F body) {
-  std::exception_ptr err;
-  bool done = false;
-  asio::co_spawn(io, body(), [&](std::exception_ptr e) {
-    err = e;
-    done = true;
-    io.stop();
-  });
-  io.run_for(30s);
-  REQUIRE(done);
-  if (err) std::rethrow_exception(err);
 }
 
 CallOptions within(std::chrono::milliseconds d) {

@@ -10,23 +10,7 @@ using namespace dav115::net;
 using dav115::test::ServerReply;
 using dav115::test::ServerRequest;
 using dav115::test::TestServer;
-
-namespace {
-// Runs `body` on a fresh io_context until it completes (bounded by the io_context running dry).
-template <class F>
-void run_test(asio::io_context& io, F body) {
-  std::exception_ptr err;
-  bool done = false;
-  asio::co_spawn(io, body(), [&](std::exception_ptr e) {
-    err = e;
-    done = true;
-    io.stop();
-  });
-  io.run_for(std::chrono::seconds(30));
-  REQUIRE(done);
-  if (err) std::rethrow_exception(err);
-}
-}  // namespace
+using dav115::test::run_test;
 
 TEST_CASE("parse_url splits scheme, host, port and target") {
   auto u = parse_url("https://proapi.115.com/open/ufile/files?cid=0&limit=10");

@@ -1,9 +1,14 @@
 #pragma once
 // A tiny in-process HTTP/1.1 server on 127.0.0.1 for unit tests: every request goes to `handler`,
 // which returns the response. Runs on the test's io_context; stop() ends the accept loop.
+#include <catch2/catch.hpp>
+
 #include <atomic>
+#include <chrono>
+#include <exception>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -100,5 +105,21 @@ class TestServer {
 
   std::shared_ptr<State> state_;
 };
+
+// Runs the coroutine `body()` on `io` until it completes (at most 30 s) and rethrows what it threw,
+// so a test's assertions can live inside a coroutine.
+template <class F>
+void run_test(asio::io_context& io, F body) {
+  std::exception_ptr err;
+  bool done = false;
+  asio::co_spawn(io, body(), [&](std::exception_ptr e) {
+    err = e;
+    done = true;
+    io.stop();
+  });
+  io.run_for(std::chrono::seconds(30));
+  REQUIRE(done);
+  if (err) std::rethrow_exception(err);
+}
 
 }  // namespace dav115::test
