@@ -34,16 +34,10 @@ std::string slow_get(Gateway& gw, const std::string& path, std::size_t pause_aft
                      std::string& head_out) {
   const std::string base = gw.base_url();
   int port = std::stoi(base.substr(base.rfind(':') + 1));
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  int rcvbuf = 64 * 1024;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  int fd = connect_loopback(port, 64 * 1024);
+  REQUIRE(fd >= 0);
   timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   auto auth = Gateway::auth()[0];
   std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth.first + ": " + auth.second +
                     "\r\nUser-Agent: slow-reader\r\nConnection: close\r\n\r\n";

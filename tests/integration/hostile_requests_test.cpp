@@ -42,15 +42,8 @@ HttpResult raw_target(Gateway& gw, const std::string& method, const std::string&
 std::string early_answer(const std::string& base_url, const std::string& head, const std::string& body_piece,
                          std::size_t body_bytes) {
   int port = std::stoi(base_url.substr(base_url.rfind(':') + 1));
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return "";
-  }
+  int fd = connect_loopback(port);
+  if (fd < 0) return "";
   ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
   for (std::size_t sent = 0; sent < body_bytes; sent += body_piece.size())
     if (::send(fd, body_piece.data(), body_piece.size(), MSG_NOSIGNAL) < 0) break;

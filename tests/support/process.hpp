@@ -50,6 +50,10 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(20));
 
+// A blocking TCP connection to 127.0.0.1:port for tests that speak raw bytes (slow or partial clients),
+// with SO_RCVBUF set first when `rcvbuf` > 0 (a small window makes a reader stall sooner). -1 on failure.
+int connect_loopback(int port, int rcvbuf = 0);
+
 std::string read_text_file(const std::string& path);  // "" when missing
 void write_text_file(const std::string& path, const std::string& content);
 
