@@ -17,21 +17,13 @@ namespace http = boost::beast::http;
 struct CdnClient::Impl {
   asio::any_io_executor ex;
   CdnOptions opts;
-  asio::ssl::context tls_ctx{asio::ssl::context::tls_client};
+  asio::ssl::context tls_ctx;
   net::ConnectionPool pool;
   Impl(asio::any_io_executor e, CdnOptions o)
-      : ex(std::move(e)), opts(std::move(o)), pool(opts.max_idle_per_origin, opts.idle_keepalive) {
-    tls_ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                        asio::ssl::context::no_tlsv1_1);
-    if (opts.verify_tls) {
-      tls_ctx.set_default_verify_paths();
-      if (!opts.ca_file.empty()) tls_ctx.load_verify_file(opts.ca_file);
-      tls_ctx.set_verify_mode(asio::ssl::verify_peer);
-    } else {
-      tls_ctx.set_verify_mode(asio::ssl::verify_none);
-    }
-  }
+      : ex(std::move(e)),
+        opts(std::move(o)),
+        tls_ctx(net::make_client_tls_context(opts.verify_tls, opts.ca_file)),
+        pool(opts.max_idle_per_origin, opts.idle_keepalive) {}
 };
 
 struct CdnStream::Impl {
@@ -100,13 +92,9 @@ asio::awaitable<std::unique_ptr<CdnStream>> CdnClient::get(const std::string& ur
                                                            std::uint64_t first, std::optional<std::uint64_t> last) {
   auto parsed = net::parse_url(url);
   net::Origin origin{parsed.tls, parsed.host, parsed.port};
-  bool default_port = parsed.port == (parsed.tls ? "443" : "80");
-  bool ipv6 = parsed.host.find(':') != std::string::npos;
-  std::string host_header = ipv6 ? "[" + parsed.host + "]" : parsed.host;
-  if (!default_port) host_header += ":" + parsed.port;
 
   http::request<http::string_body> req{http::verb::get, parsed.target, 11};
-  req.set(http::field::host, host_header);
+  req.set(http::field::host, net::host_header(parsed));
   req.set(http::field::user_agent, user_agent);
   req.set(http::field::range,
           "bytes=" + std::to_string(first) + "-" + (last ? std::to_string(*last) : std::string()));

@@ -15,6 +15,20 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using namespace boost::asio::experimental::awaitable_operators;
 
+asio::ssl::context make_client_tls_context(bool verify_tls, const std::string& ca_file) {
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  if (verify_tls) {
+    ctx.set_default_verify_paths();
+    if (!ca_file.empty()) ctx.load_verify_file(ca_file);
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+  } else {
+    ctx.set_verify_mode(asio::ssl::verify_none);
+  }
+  return ctx;
+}
+
 Connection::Connection(asio::any_io_executor ex, asio::ssl::context& tls_ctx, Origin origin)
     : origin_(std::move(origin)), ctx_(tls_ctx) {
   if (origin_.tls) tls_ = std::make_unique<asio::ssl::stream<beast::tcp_stream>>(ex, ctx_);

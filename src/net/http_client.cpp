@@ -14,32 +14,11 @@ namespace http = boost::beast::http;
 
 namespace {
 
-asio::ssl::context make_tls_context(const ClientOptions& opts) {
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  if (opts.verify_tls) {
-    ctx.set_default_verify_paths();
-    if (!opts.ca_file.empty()) ctx.load_verify_file(opts.ca_file);
-    ctx.set_verify_mode(asio::ssl::verify_peer);
-  } else {
-    ctx.set_verify_mode(asio::ssl::verify_none);
-  }
-  return ctx;
-}
-
-std::string host_header(const ParsedUrl& u) {
-  bool v6 = u.host.find(':') != std::string::npos;
-  std::string h = v6 ? "[" + u.host + "]" : u.host;
-  bool default_port = (u.tls && u.port == "443") || (!u.tls && u.port == "80");
-  return default_port ? h : h + ":" + u.port;
-}
-
 }  // namespace
 
 struct HttpClient::Impl {
   Impl(asio::any_io_executor ex, const ClientOptions& opts)
-      : ex(std::move(ex)), tls_ctx(make_tls_context(opts)), pool(opts.max_idle_per_origin, opts.idle_keepalive) {}
+      : ex(std::move(ex)), tls_ctx(make_client_tls_context(opts.verify_tls, opts.ca_file)), pool(opts.max_idle_per_origin, opts.idle_keepalive) {}
   asio::any_io_executor ex;
   asio::ssl::context tls_ctx;
   ConnectionPool pool;

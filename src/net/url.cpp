@@ -10,6 +10,13 @@
 
 namespace dav115::net {
 
+std::string host_header(const ParsedUrl& u) {
+  bool v6 = u.host.find(':') != std::string::npos;
+  std::string h = v6 ? "[" + u.host + "]" : u.host;
+  bool default_port = (u.tls && u.port == "443") || (!u.tls && u.port == "80");
+  return default_port ? h : h + ":" + u.port;
+}
+
 ParsedUrl parse_url(const std::string& url) {
   auto r = boost::urls::parse_absolute_uri(url);
   if (!r) throw std::invalid_argument("bad URL: " + r.error().message());

@@ -33,6 +33,10 @@ struct Origin {
   std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 
+// A client TLS context: TLS 1.2+, and either peer verification against the system store (plus `ca_file`
+// when set) or none at all (tests only).
+boost::asio::ssl::context make_client_tls_context(bool verify_tls, const std::string& ca_file);
+
 class Connection {
  public:
   // tls_ctx must outlive the connection; it is only used when origin.tls.

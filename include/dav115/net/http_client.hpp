@@ -70,6 +70,8 @@ struct ParsedUrl {
   std::string target;  // path + query, at least "/"
 };
 ParsedUrl parse_url(const std::string& url);
+// The Host header value for a parsed URL: brackets around IPv6 literals, the port only when not the default.
+std::string host_header(const ParsedUrl& url);
 
 // application/x-www-form-urlencoded encoding of key/value pairs.
 std::string form_encode(const Headers& fields);

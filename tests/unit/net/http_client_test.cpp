@@ -143,3 +143,10 @@ TEST_CASE("HttpClient enforces the response body limit") {
   });
   CHECK(threw);
 }
+
+TEST_CASE("host_header names the port only when it is not the scheme's default, and brackets IPv6") {
+  CHECK(dav115::net::host_header(parse_url("https://proapi.115.com/x")) == "proapi.115.com");
+  CHECK(dav115::net::host_header(parse_url("http://127.0.0.1:8080/x")) == "127.0.0.1:8080");
+  CHECK(dav115::net::host_header(parse_url("https://cdn.115cdn.net:80/x")) == "cdn.115cdn.net:80");
+  CHECK(dav115::net::host_header(parse_url("http://[::1]:9115/x")) == "[::1]:9115");
+}
