@@ -9,7 +9,7 @@
 #include "dav115/delivery/conditional.hpp"
 #include "dav115/delivery/request_conditions.hpp"
 #include "dav115/util/http_types.hpp"
-#include "dav115/webdav/http_dates.hpp"
+#include "dav115/util/http_dates.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -46,11 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)delivery::if_range_allows_partial(conditions, v);
   (void)delivery::etag_list_matches(text, v.etag, true);
   (void)delivery::etag_list_matches(text, v.etag, false);
-  if (auto when = webdav::parse_http_date(text)) {
+  if (auto when = util::parse_http_date(text)) {
     // Whatever parses must print and re-parse to the same instant (when it is a sane date).
     if (*when >= 0 && *when < 253402300800) {  // year 0000..9999
-      auto printed = webdav::format_http_date(*when);
-      auto again = webdav::parse_http_date(printed);
+      auto printed = util::format_http_date(*when);
+      auto again = util::parse_http_date(printed);
       FUZZ_CHECK(again && *again == *when);
     }
   }

@@ -16,7 +16,7 @@
 #include "dav115/util/http_types.hpp"
 #include "dav115/webdav/depth_header.hpp"
 #include "dav115/webdav/propfind_request.hpp"
-#include "dav115/webdav/request_path.hpp"
+#include "dav115/serve/request_path.hpp"
 #include "fuzz_check.hpp"
 #include "http/request_checks.hpp"
 
@@ -43,7 +43,7 @@ void handle(const util::HttpRequest& req) {
   (void)http::detail::redact_target(req.target);
   (void)http::detail::sanitize_for_log(req.target);
   (void)http::detail::target_path(req.target);
-  (void)webdav::decode_request_path(req.target, "/dav/");
+  (void)serve::decode_request_path(req.target, "/dav/");
   (void)webdav::parse_depth(req.header("Depth"));
   (void)delivery::conditions_from(req);
   if (auto range = req.header("Range")) (void)delivery::parse_range(*range, 123456);

@@ -6,15 +6,16 @@
 #include <string_view>
 
 #include "dav115/util/unicode.hpp"
-#include "dav115/webdav/href_codec.hpp"
-#include "dav115/webdav/request_path.hpp"
+#include "dav115/serve/path_codec.hpp"
+#include "dav115/serve/request_path.hpp"
+#include "dav115/webdav/xml_text.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
 
 using namespace dav115;
 
-void check_safe(const webdav::PathDecodeResult& r) {
+void check_safe(const serve::PathDecodeResult& r) {
   FUZZ_CHECK(r.status == 0 || r.status == 400 || r.status == 404);
   if (!r.ok()) return;
   FUZZ_CHECK(r.path.segments.size() == r.path.lookup_segments.size());
@@ -30,13 +31,13 @@ void check_safe(const webdav::PathDecodeResult& r) {
 
 void check_codec(std::string_view text) {
   // Anything encoded decodes back to itself, and an encoded segment never holds a '/'.
-  auto encoded = webdav::encode_segment(text);
+  auto encoded = serve::encode_segment(text);
   FUZZ_CHECK(encoded.find('/') == std::string::npos);
-  auto back = webdav::decode_segment(encoded);
+  auto back = serve::decode_segment(encoded);
   FUZZ_CHECK(back && *back == text);
   // Decoding the raw text either fails or gives something that re-encodes to a decodable form.
-  if (auto decoded = webdav::decode_segment(text)) {
-    auto again = webdav::decode_segment(webdav::encode_segment(*decoded));
+  if (auto decoded = serve::decode_segment(text)) {
+    auto again = serve::decode_segment(serve::encode_segment(*decoded));
     FUZZ_CHECK(again && *again == *decoded);
   }
   std::string xml;
@@ -49,8 +50,8 @@ void check_codec(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view target(reinterpret_cast<const char*>(data), size);
-  check_safe(webdav::decode_request_path(target, "/dav/"));
-  check_safe(webdav::decode_request_path(target, "/"));
+  check_safe(serve::decode_request_path(target, "/dav/"));
+  check_safe(serve::decode_request_path(target, "/"));
   check_codec(target);
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "dav115/app/router.hpp"
 
+#include "dav115/serve/request_path.hpp"
+
 namespace dav115::app {
 
 // Kept equal to webdav::kAllowedMethods; not included from there so the router stays testable alone.
@@ -8,10 +10,9 @@ static constexpr const char* kAllow = "OPTIONS, GET, HEAD, PROPFIND";
 Router::Router(Routes routes) : routes_(std::move(routes)) {}
 
 bool Router::under_mount(std::string_view target, std::string_view mount_path) {
-  std::string_view path = target.substr(0, target.find('?'));
-  if (path.substr(0, mount_path.size()) == mount_path) return true;
-  // The mount without its trailing slash ("/dav" for "/dav/") is the mount's root collection.
-  return !mount_path.empty() && path == mount_path.substr(0, mount_path.size() - 1);
+  // The same decoder the handlers use, so an encoded or absolute-form target that a handler would
+  // serve is routed to it; a malformed one goes on too and gets the handler's 400.
+  return serve::decode_request_path(target, mount_path).status != 404;
 }
 
 boost::asio::awaitable<util::HttpResponse> Router::operator()(util::HttpRequest& req) const {

@@ -5,11 +5,11 @@
 
 #include <chrono>
 
-#include "dav115/cloud115/types.hpp"
 #include "dav115/delivery/cdn_connection.hpp"
 #include "dav115/delivery/conditional.hpp"
 #include "dav115/delivery/host_allowlist.hpp"
 #include "dav115/delivery/html_index.hpp"
+#include "dav115/serve/path_codec.hpp"
 #include "dav115/delivery/link_cache.hpp"
 #include "dav115/delivery/policy.hpp"
 #include "dav115/delivery/proxy_body.hpp"
@@ -18,12 +18,11 @@
 #include "dav115/delivery/signed_url.hpp"
 #include "dav115/util/metrics.hpp"
 #include "dav115/util/unicode.hpp"
-#include "dav115/vfs/backend_error.hpp"
-#include "dav115/webdav/content_types.hpp"
-#include "dav115/webdav/entity_tags.hpp"
-#include "dav115/webdav/http_dates.hpp"
-#include "dav115/webdav/request_path.hpp"
-#include "dav115/webdav/upstream_error.hpp"
+#include "dav115/serve/content_types.hpp"
+#include "dav115/serve/entity_tags.hpp"
+#include "dav115/util/http_dates.hpp"
+#include "dav115/serve/request_path.hpp"
+#include "dav115/serve/upstream_error.hpp"
 
 namespace dav115::delivery {
 
@@ -40,11 +39,6 @@ std::int64_t unix_now() {
 void count(std::string_view policy, std::string_view outcome) {
   util::Metrics::global().add("dav115_delivery_responses_total",
                               {{"outcome", std::string(outcome)}, {"policy", std::string(policy)}});
-}
-
-HttpResponse api_failure(const cloud115::ApiError& e) {
-  if (e.kind == cloud115::ErrorKind::NotFound) return util::text_response(404, "Not found");
-  return webdav::upstream_error_response(vfs::to_backend_error(e));
 }
 
 std::string join_path(const std::vector<std::string>& segments) {
@@ -94,25 +88,24 @@ struct Handler::Impl {
   vfs::Deadline deadline() const { return std::chrono::steady_clock::now() + cfg.limits.client_deadline; }
 
   LinkCache::Mint minter(const vfs::Node& node, const std::string& ua) {
-    return [this, node, ua]() -> asio::awaitable<cloud115::DownloadLink> {
-      cloud115::CallOptions opts;
-      opts.deadline = deadline();
-      co_return co_await tree.api().download_link(node.id, node.pick_code, ua, opts);
+    return [this, node, ua]() -> asio::awaitable<vfs::DownloadLink> {
+      auto minting = tree.download_link(node, ua, deadline());
+      co_return co_await std::move(minting);
     };
   }
 
   void add_validators(HttpResponse& r, const vfs::Node& node) {
-    r.set("ETag", webdav::strong_etag(node));
-    r.set("Last-Modified", webdav::format_http_date(node.mtime));
+    r.set("ETag", serve::strong_etag(node));
+    r.set("Last-Modified", util::format_http_date(node.mtime));
   }
 
   asio::awaitable<HttpResponse> collection(const HttpRequest& req, const vfs::Node& dir,
-                                           const webdav::RequestPath& path) {
+                                           const serve::RequestPath& path) {
     std::shared_ptr<const vfs::Listing> listing;
     try {
       listing = co_await tree.list(dir, deadline());
     } catch (const vfs::BackendError& e) {
-      co_return webdav::upstream_error_response(e);
+      co_return serve::upstream_error_response(e);
     } catch (const vfs::NotFoundError&) {
       co_return util::text_response(404, "Not found");
     }
@@ -120,7 +113,7 @@ struct Handler::Impl {
     for (const auto& s : path.segments) title += s + "/";
     std::string prefix = "./", parent = path.segments.empty() ? "" : "../";
     if (!path.trailing_slash && !path.segments.empty()) {  // relative links must stay inside this folder
-      prefix = "./" + encode_path_segment(path.segments.back()) + "/";
+      prefix = "./" + serve::encode_segment(path.segments.back()) + "/";
       parent = "./";
     }
     HttpResponse r;
@@ -136,7 +129,7 @@ struct Handler::Impl {
   // Everything a file response needs before a policy is chosen: HEAD, preconditions, empty files.
   // Returns nullopt when the policy has to produce the response.
   std::optional<HttpResponse> answer_from_metadata(const HttpRequest& req, const vfs::Node& node) {
-    Validators v{webdav::strong_etag(node), node.mtime};
+    Validators v{serve::strong_etag(node), node.mtime};
     auto pre = evaluate_preconditions(conditions_from(req), v, true);
     HttpResponse r;
     add_validators(r, node);
@@ -149,7 +142,7 @@ struct Handler::Impl {
       return r;
     }
     r.set("Accept-Ranges", "bytes");
-    r.set("Content-Type", std::string(webdav::content_type_for(node.name)));
+    r.set("Content-Type", std::string(serve::content_type_for(node.name)));
     if (req.method == "HEAD" || node.size == 0) {
       r.set("Content-Length", std::to_string(node.size));
       r.head_only = req.method == "HEAD";
@@ -160,13 +153,17 @@ struct Handler::Impl {
 
   asio::awaitable<HttpResponse> redirect(const HttpRequest& req, const vfs::Node& node) {
     std::string ua(req.header("User-Agent").value_or(""));
-    cloud115::DownloadLink link;
+    vfs::DownloadLink link;
+    std::optional<HttpResponse> failure;
     try {
       auto mint = minter(node, ua);  // named: GCC 12 mis-destroys temporaries passed to coroutines
       link = co_await links.get(node.id, ua, std::move(mint));
-    } catch (const cloud115::ApiError& e) {
-      co_return api_failure(e);
+    } catch (const vfs::BackendError& e) {
+      failure = serve::upstream_error_response(e);
+    } catch (const vfs::NotFoundError&) {
+      failure = util::text_response(404, "Not found");
     }
+    if (failure) co_return std::move(*failure);
     if (!cdn_url_allowed(link.url, cfg.delivery.cdn_host_allowlist, cfg.delivery.allow_plain_http_cdn)) {
       spdlog::error("delivery: refusing to redirect to a link outside delivery.cdn_host_allowlist");
       co_return util::text_response(502, "The download link points outside the allowed CDN hosts");
@@ -195,7 +192,7 @@ struct Handler::Impl {
   }
 
   asio::awaitable<HttpResponse> proxy_locally(const HttpRequest& req, const vfs::Node& node) {
-    Validators v{webdav::strong_etag(node), node.mtime};
+    Validators v{serve::strong_etag(node), node.mtime};
     ByteRange range{0, node.size - 1};
     bool partial = false;
     auto range_header = req.header("Range");
@@ -216,30 +213,34 @@ struct Handler::Impl {
     // The link is minted for the UA the gateway itself fetches with, and cached under that UA.
     const std::string& ua = cfg.cloud115.user_agent;
     LinkSource source;
-    source.get = [this, node, ua](bool fresh) -> asio::awaitable<cloud115::DownloadLink> {
+    source.get = [this, node, ua](bool fresh) -> asio::awaitable<vfs::DownloadLink> {
       auto mint = minter(node, ua);  // named: GCC 12 mis-destroys temporaries passed to coroutines
-      cloud115::DownloadLink link;
+      vfs::DownloadLink link;
       if (fresh) link = co_await links.refresh(node.id, ua, std::move(mint));
       else link = co_await links.get(node.id, ua, std::move(mint));
       co_return link;
     };
-    source.invalidate = [this, id = node.id, ua](const cloud115::DownloadLink& l) { links.invalidate(id, ua, l.url); };
+    source.invalidate = [this, id = node.id, ua](const vfs::DownloadLink& l) { links.invalidate(id, ua, l.url); };
     ProxyStreamSettings settings;
     settings.cdn_host_allowlist = cfg.delivery.cdn_host_allowlist;
     settings.allow_plain_http = cfg.delivery.allow_plain_http_cdn;
     settings.fallback_user_agent = ua;
     auto body = std::make_shared<ProxyBody>(cdn, budget, std::move(source), settings, node.size, range);
+    std::optional<HttpResponse> failure;
     try {
       co_await body->start();
-    } catch (const cloud115::ApiError& e) {
-      co_return api_failure(e);
+    } catch (const vfs::BackendError& e) {
+      failure = serve::upstream_error_response(e);
+    } catch (const vfs::NotFoundError&) {
+      failure = util::text_response(404, "Not found");
     } catch (const DeliveryError& e) {
       spdlog::warn("delivery: cannot stream {}: {}", node.id, e.what());
-      co_return util::text_response(e.status, e.status == 503 ? "The CDN is busy, try again" : "The CDN failed");
+      failure = util::text_response(e.status, e.status == 503 ? "The CDN is busy, try again" : "The CDN failed");
     }
+    if (failure) co_return std::move(*failure);
     HttpResponse r;
     r.status = partial ? 206 : 200;
-    r.set("Content-Type", std::string(webdav::content_type_for(node.name)));
+    r.set("Content-Type", std::string(serve::content_type_for(node.name)));
     r.set("Accept-Ranges", "bytes");
     r.set("Content-Length", std::to_string(range.length()));
     if (partial) r.set("Content-Range", content_range(range, node.size));
@@ -271,7 +272,7 @@ struct Handler::Impl {
       if (!node) error = util::text_response(404, "Not found");
       co_return node;
     } catch (const vfs::BackendError& e) {
-      error = webdav::upstream_error_response(e);
+      error = serve::upstream_error_response(e);
     } catch (const vfs::NotFoundError&) {
       error = util::text_response(404, "Not found");
     }
@@ -291,7 +292,7 @@ asio::awaitable<HttpResponse> Handler::handle(const HttpRequest& req) {
     r.set("Allow", "GET, HEAD");
     co_return r;
   }
-  auto decoded = webdav::decode_request_path(req.target, impl_->cfg.mount_path);
+  auto decoded = serve::decode_request_path(req.target, impl_->cfg.mount_path);
   if (!decoded.ok()) co_return util::text_response(decoded.status, decoded.reason);
   HttpResponse error;
   auto node = co_await impl_->stat(decoded.path.lookup_segments, error);

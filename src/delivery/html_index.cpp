@@ -1,22 +1,19 @@
 #include "dav115/delivery/html_index.hpp"
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-
 #include <cstdio>
-#include <ctime>
+
+#include "dav115/serve/path_codec.hpp"
+#include "dav115/util/http_dates.hpp"
 
 namespace dav115::delivery {
 namespace {
 
-// "2026-11-25 18:46" UTC: for people reading a listing, not an HTTP date.
+// "2026-11-25 18:46" UTC: for people reading a listing, cut from the one RFC 3339 formatter.
 std::string display_time(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  if (!gmtime_r(&t, &tm)) return "";
-  char buf[32];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return std::string(buf, n);
+  std::string t = util::format_rfc3339(unix_seconds);  // "2026-11-25T18:46:43Z"
+  if (t.size() < 16) return t;
+  t[10] = ' ';
+  return t.substr(0, 16);
 }
 
 std::string display_size(std::uint64_t bytes) {
@@ -51,10 +48,6 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string encode_path_segment(std::string_view segment) {
-  return boost::urls::encode(segment, boost::urls::unreserved_chars);
-}
-
 std::string render_html_index(std::string_view title_path, const std::vector<vfs::Node>& entries,
                               std::string_view link_prefix, std::string_view parent_href) {
   std::string title = html_escape(title_path);
@@ -76,7 +69,7 @@ std::string render_html_index(std::string_view title_path, const std::vector<vfs
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& node : entries) {
       if (node.is_dir != (pass == 0)) continue;
-      std::string href = encode_path_segment(node.name);
+      std::string href = serve::encode_segment(node.name);
       // The "./" in the prefix guards names such as "a:b" that would otherwise read as a URL scheme.
       out += "<tr><td><a href=\"";
       out += html_escape(link_prefix);

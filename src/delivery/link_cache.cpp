@@ -17,7 +17,7 @@ std::string LinkCache::key_of(const std::string& file_id, const std::string& use
   return file_id + '\n' + user_agent;  // ids are digits: '\n' cannot be part of one
 }
 
-void LinkCache::store(const std::string& key, const cloud115::DownloadLink& link) {
+void LinkCache::store(const std::string& key, const vfs::DownloadLink& link) {
   std::int64_t now = clock_();
   std::int64_t until = link.expires_at > 0 ? link.expires_at - margin_.count() : now + kUndatedLinkLifetime;
   std::lock_guard lk(mu_);
@@ -32,7 +32,7 @@ void LinkCache::store(const std::string& key, const cloud115::DownloadLink& link
   entries_[key] = Entry{link, until};
 }
 
-boost::asio::awaitable<cloud115::DownloadLink> LinkCache::get(const std::string& file_id,
+boost::asio::awaitable<vfs::DownloadLink> LinkCache::get(const std::string& file_id,
                                                               const std::string& user_agent, Mint mint) {
   std::string key = key_of(file_id, user_agent);
   {
@@ -44,8 +44,8 @@ boost::asio::awaitable<cloud115::DownloadLink> LinkCache::get(const std::string&
     }
   }
   // Named, not a temporary: GCC 12 mis-destroys temporaries bound to coroutine parameters.
-  std::function<boost::asio::awaitable<cloud115::DownloadLink>()> leader =
-      [this, key, mint]() -> boost::asio::awaitable<cloud115::DownloadLink> {
+  std::function<boost::asio::awaitable<vfs::DownloadLink>()> leader =
+      [this, key, mint]() -> boost::asio::awaitable<vfs::DownloadLink> {
     auto link = co_await mint();
     store(key, link);
     co_return link;
@@ -54,7 +54,7 @@ boost::asio::awaitable<cloud115::DownloadLink> LinkCache::get(const std::string&
   co_return link;
 }
 
-boost::asio::awaitable<cloud115::DownloadLink> LinkCache::refresh(const std::string& file_id,
+boost::asio::awaitable<vfs::DownloadLink> LinkCache::refresh(const std::string& file_id,
                                                                   const std::string& user_agent, Mint mint) {
   std::string key = key_of(file_id, user_agent);
   auto link = co_await mint();
@@ -84,7 +84,7 @@ void LinkConnectionBudget::Lease::release() {
 }
 
 LinkConnectionBudget::Lease LinkConnectionBudget::try_acquire(const std::shared_ptr<LinkConnectionBudget>& self,
-                                                              const cloud115::DownloadLink& link) {
+                                                              const vfs::DownloadLink& link) {
   std::lock_guard lk(self->mu_);
   int& n = self->open_[link.url];
   if (link.max_connections > 0 && n >= link.max_connections) {

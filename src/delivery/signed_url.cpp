@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "dav115/delivery/html_index.hpp"
+#include "dav115/serve/path_codec.hpp"
 
 namespace dav115::delivery {
 namespace {
@@ -64,7 +65,7 @@ std::string signed_proxy_url(std::string_view base, std::string_view path, std::
   while (start < path.size()) {
     auto slash = path.find('/', start);
     if (slash == std::string_view::npos) slash = path.size();
-    url += encode_path_segment(path.substr(start, slash - start));
+    url += serve::encode_segment(path.substr(start, slash - start));
     if (slash < path.size()) url += '/';
     start = slash + 1;
   }

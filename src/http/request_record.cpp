@@ -1,5 +1,7 @@
 #include "request_record.hpp"
 
+#include "dav115/util/http_dates.hpp"
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -48,18 +50,7 @@ void record_request(spdlog::logger* log, const RequestRecord& r) {
             sanitize_for_log(r.user_agent, 256));
 }
 
-std::string http_date() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-                months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
+std::string http_date() { return util::format_http_date(std::time(nullptr)); }
 
 std::shared_ptr<spdlog::logger> access_logger(const std::string& setting) {
   static std::mutex mu;  // two servers starting at once must not both create "access"

@@ -273,9 +273,10 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
       bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), 11};
       copy_headers(res, out);
       set_keep_alive(out, keep_alive);
-      // HEAD advertises the length a GET would have.
+      // HEAD advertises the length a GET would have; a 304 or 204 has none of its own (RFC 9110 §8.6).
       auto len = declared_length(res);
-      if (!len && !res.stream) len = res.body.size();
+      const bool bodyless = res.status == 304 || res.status == 204 || res.status < 200;
+      if (!len && !res.stream && !bodyless) len = res.body.size();
       if (len) out.content_length(*len);
       lowest().expires_after(impl_->cfg.limits.write_timeout);
       co_return co_await bhttp::async_write(stream_, out, use_awaitable);

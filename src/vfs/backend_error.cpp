@@ -1,4 +1,4 @@
-#include "dav115/vfs/backend_error.hpp"
+#include "backend_error.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,7 @@
 #include "dav115/vfs/tree.hpp"
 
+#include "dav115/cloud115/api.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -11,7 +13,7 @@
 #include "dav115/util/metrics.hpp"
 #include "dav115/util/single_flight.hpp"
 #include "dav115/util/unicode.hpp"
-#include "dav115/vfs/backend_error.hpp"
+#include "backend_error.hpp"
 #include "dav115/vfs/folder_cache.hpp"
 #include "dav115/vfs/listing_builder.hpp"
 
@@ -65,9 +67,9 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   util::SingleFlight<std::string, Ptr> listing_flights;
   std::atomic<std::uint64_t> hits{0}, misses{0}, stale_served{0}, revalidations{0}, revalidation_failures{0};
 
-  util::SingleFlight<int, cloud115::Quota> quota_flight;
+  util::SingleFlight<int, Quota> quota_flight;
   std::mutex quota_mu;
-  std::optional<cloud115::Quota> quota_value;
+  std::optional<Quota> quota_value;
   std::chrono::steady_clock::time_point quota_at{};
 
   void publish_size() {
@@ -215,6 +217,19 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
                         kRootMissingRetryAfter);
   }
 
+  // Is the object `id` gone according to 115 itself? get_info answers "no such object" only when it
+  // is; any failure to ask is a BackendError, so a glitch never becomes a 404.
+  asio::awaitable<bool> confirmed_gone(std::string id, Deadline deadline) {
+    std::optional<cloud115::Entry> info;
+    try {
+      auto asking = api.get_info(id, {cloud115::Priority::Interactive, deadline});
+      info = co_await std::move(asking);
+    } catch (const cloud115::ApiError& e) {
+      throw to_backend_error(e);
+    }
+    co_return !info.has_value();
+  }
+
   asio::awaitable<Ptr> list(Node dir, Deadline deadline) {
     if (!dir.is_dir) throw std::invalid_argument("vfs::Tree::list called on a file");
     bool gone = false;
@@ -224,25 +239,49 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       gone = true;
     }
     if (gone && dir.id == root.id) throw root_missing();
-    throw NotFoundError("folder vanished upstream");
+    auto checking = confirmed_gone(dir.id, deadline);
+    if (co_await std::move(checking)) throw NotFoundError("folder vanished upstream");
+    throw BackendError(BackendError::Kind::Unavailable, "upstream could not list a folder it still has",
+                       std::chrono::seconds(1));
   }
 
-  std::optional<cloud115::Quota> fresh_quota(std::chrono::steady_clock::time_point now) {
+  asio::awaitable<DownloadLink> download_link(Node file, std::string user_agent, Deadline deadline) {
+    cloud115::DownloadLink link;
+    bool not_found = false;
+    try {
+      auto minting = api.download_link(file.id, file.pick_code, user_agent, {cloud115::Priority::Interactive, deadline});
+      link = co_await std::move(minting);
+    } catch (const cloud115::ApiError& e) {
+      if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
+      not_found = true;  // also an empty `data`: 115 says that for glitches too, so ask again
+    }
+    if (not_found) {
+      auto checking = confirmed_gone(file.id, deadline);
+      if (co_await std::move(checking)) throw NotFoundError("file vanished upstream");
+      throw BackendError(BackendError::Kind::Unavailable, "upstream gave no download link for a file it still has",
+                         std::chrono::seconds(1));
+    }
+    co_return DownloadLink{std::move(link.url), std::move(link.user_agent), link.expires_at, link.max_connections,
+                           link.size, std::move(link.sha1)};
+  }
+
+  std::optional<Quota> fresh_quota(std::chrono::steady_clock::time_point now) {
     std::lock_guard lk(quota_mu);
     if (quota_value && now - quota_at < quota_ttl) return quota_value;
     return std::nullopt;
   }
 
-  asio::awaitable<cloud115::Quota> quota(Deadline deadline) {
+  asio::awaitable<Quota> quota(Deadline deadline) {
     if (auto q = fresh_quota(clock())) co_return *q;
     auto self = shared_from_this();
     std::optional<BackendError> failure;
-    std::function<asio::awaitable<cloud115::Quota>()> work = [self, deadline]() -> asio::awaitable<cloud115::Quota> {
+    std::function<asio::awaitable<Quota>()> work = [self, deadline]() -> asio::awaitable<Quota> {
       if (auto q = self->fresh_quota(self->clock())) co_return *q;
-      cloud115::Quota q;
+      Quota q;
       try {
         auto asking = self->api.quota({cloud115::Priority::Interactive, deadline});
-        q = co_await std::move(asking);
+        auto got = co_await std::move(asking);
+        q = Quota{got.total, got.used, got.remain};
       } catch (const cloud115::ApiError& e) {
         throw to_backend_error(e);
       }
@@ -283,10 +322,16 @@ asio::awaitable<std::shared_ptr<const Listing>> Tree::list(Node dir, Deadline de
   co_return co_await std::move(listing);
 }
 
-asio::awaitable<cloud115::Quota> Tree::quota(Deadline deadline) {
+asio::awaitable<Quota> Tree::quota(Deadline deadline) {
   auto impl = impl_;
   auto fetching = impl->quota(deadline);
   co_return co_await std::move(fetching);
+}
+
+asio::awaitable<DownloadLink> Tree::download_link(Node file, std::string user_agent, Deadline deadline) {
+  auto impl = impl_;
+  auto minting = impl->download_link(std::move(file), std::move(user_agent), deadline);
+  co_return co_await std::move(minting);
 }
 
 void Tree::invalidate(const std::string& folder_id) {
@@ -306,9 +351,5 @@ CacheStats Tree::stats() const {
   s.folders_cached = impl_->cache.size();
   return s;
 }
-
-cloud115::UpstreamStatus Tree::upstream_status() const { return impl_->api.status(); }
-
-cloud115::Api& Tree::api() { return impl_->api; }
 
 }  // namespace dav115::vfs

@@ -4,11 +4,11 @@
 #include <optional>
 
 #include "dav115/webdav/depth_header.hpp"
-#include "dav115/webdav/href_codec.hpp"
+#include "dav115/serve/path_codec.hpp"
 #include "dav115/webdav/multistatus.hpp"
 #include "dav115/webdav/propfind_request.hpp"
-#include "dav115/webdav/request_path.hpp"
-#include "dav115/webdav/upstream_error.hpp"
+#include "dav115/serve/request_path.hpp"
+#include "dav115/serve/upstream_error.hpp"
 
 namespace dav115::webdav {
 namespace {
@@ -31,7 +31,7 @@ std::string encode_mount_path(std::string_view mount_path) {
     std::size_t j = mount_path.find('/', i);
     if (j == std::string_view::npos) j = mount_path.size();
     if (j > i) {
-      append_encoded_segment(out, mount_path.substr(i, j - i));
+      serve::append_encoded_segment(out, mount_path.substr(i, j - i));
       out += '/';
     }
     i = j + 1;
@@ -85,9 +85,9 @@ boost::asio::awaitable<util::HttpResponse> Handler::handle(const util::HttpReque
 }
 
 boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpRequest& req) {
-  PathDecodeResult target = decode_request_path(req.target, opts_.mount_path);
+  serve::PathDecodeResult target = serve::decode_request_path(req.target, opts_.mount_path);
   if (!target.ok()) co_return util::text_response(target.status, target.reason);
-  const RequestPath& path = target.path;
+  const serve::RequestPath& path = target.path;
 
   std::optional<Depth> depth = parse_depth(req.header("Depth"));
   if (!depth) co_return util::text_response(400, "Depth must be 0, 1 or infinity");
@@ -102,7 +102,7 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   const auto deadline = std::chrono::steady_clock::now() + opts_.client_deadline;
   const bool is_root = path.segments.empty();
   std::optional<vfs::Node> node;
-  std::optional<cloud115::Quota> quota;
+  std::optional<vfs::Quota> quota;
   std::shared_ptr<const vfs::Listing> listing;
   // Upstream failures become 503 (never 404 or an empty 207); the response is built outside the
   // catch blocks because a coroutine cannot co_await inside one.
@@ -117,7 +117,7 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   } catch (const vfs::NotFoundError&) {
     vanished = true;
   }
-  if (upstream_failure) co_return upstream_error_response(*upstream_failure);
+  if (upstream_failure) co_return serve::upstream_error_response(*upstream_failure);
   // A trailing slash names a collection; on a file it names nothing.
   if (vanished || !node || (!node->is_dir && path.trailing_slash && !is_root)) co_return not_found();
   // Depth infinity on a file is the same as depth 0; on a folder it would walk the whole drive.
@@ -128,19 +128,19 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   std::string_view self_segment;
   if (!is_root) {
     for (std::size_t i = 0; i + 1 < path.segments.size(); ++i) {
-      append_encoded_segment(parent_href, path.segments[i]);
+      serve::append_encoded_segment(parent_href, path.segments[i]);
       parent_href += '/';
     }
     self_segment = path.segments.back();
   }
 
   MultistatusWriter writer(request, 1 + (listing ? listing->entries.size() : 0));
-  const cloud115::Quota* quota_ptr = quota ? &*quota : nullptr;
+  const vfs::Quota* quota_ptr = quota ? &*quota : nullptr;
   writer.add(parent_href, self_segment, *node, is_root, quota_ptr);
   if (listing) {
     std::string self_href = parent_href;
     if (!is_root) {
-      append_encoded_segment(self_href, self_segment);
+      serve::append_encoded_segment(self_href, self_segment);
       self_href += '/';
     }
     for (const vfs::Node& child : listing->entries) writer.add(self_href, child.name, child, false);

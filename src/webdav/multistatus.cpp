@@ -5,10 +5,11 @@
 #include <array>
 #include <charconv>
 
-#include "dav115/webdav/content_types.hpp"
-#include "dav115/webdav/entity_tags.hpp"
-#include "dav115/webdav/href_codec.hpp"
-#include "dav115/webdav/http_dates.hpp"
+#include "dav115/serve/content_types.hpp"
+#include "dav115/serve/entity_tags.hpp"
+#include "dav115/serve/path_codec.hpp"
+#include "dav115/webdav/xml_text.hpp"
+#include "dav115/util/http_dates.hpp"
 
 namespace dav115::webdav {
 namespace {
@@ -81,7 +82,7 @@ void empty_foreign(std::string& out, const PropertyName& name) {
   out += "/>";
 }
 
-bool available(LiveProperty p, const vfs::Node& node, bool is_root, const cloud115::Quota* quota) {
+bool available(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Quota* quota) {
   switch (p) {
     case LiveProperty::Checksums:
       return !node.is_dir && !node.sha1.empty();
@@ -138,7 +139,7 @@ MultistatusWriter::MultistatusWriter(const PropfindRequest& request, std::size_t
 }
 
 void MultistatusWriter::render_value(LiveProperty p, const vfs::Node& node, bool is_root,
-                                     const cloud115::Quota* quota) {
+                                     const vfs::Quota* quota) {
   std::string& o = found_;
   const std::string_view q = info(p).qname;
   switch (p) {
@@ -159,19 +160,19 @@ void MultistatusWriter::render_value(LiveProperty p, const vfs::Node& node, bool
       return close_tag(o, q);
     case LiveProperty::GetLastModified:
       open_tag(o, q);
-      append_http_date(o, node.mtime);
+      util::append_http_date(o, node.mtime);
       return close_tag(o, q);
     case LiveProperty::CreationDate:
       open_tag(o, q);
-      append_rfc3339(o, node.ctime != 0 ? node.ctime : node.mtime);
+      util::append_rfc3339(o, node.ctime != 0 ? node.ctime : node.mtime);
       return close_tag(o, q);
     case LiveProperty::GetContentType:
       open_tag(o, q);
-      o += node.is_dir ? kDirectoryContentType : content_type_for(node.name);
+      o += node.is_dir ? serve::kDirectoryContentType : serve::content_type_for(node.name);
       return close_tag(o, q);
     case LiveProperty::GetETag:
       open_tag(o, q);
-      append_strong_etag(o, node);
+      serve::append_strong_etag(o, node);
       return close_tag(o, q);
     case LiveProperty::Checksums:
       o += "<O:checksums><O:checksum>SHA1:";
@@ -200,7 +201,7 @@ void MultistatusWriter::render_missing(const Wanted& w) {
 }
 
 void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_segment, const vfs::Node& node,
-                            bool is_root, const cloud115::Quota* quota) {
+                            bool is_root, const vfs::Quota* quota) {
   found_.clear();
   missing_.clear();
   if (request_.mode == PropfindRequest::Mode::PropName) {
@@ -222,7 +223,7 @@ void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_
   append_xml_escaped(out_, href_prefix);
   if (!last_segment.empty()) {
     segment_.clear();
-    append_encoded_segment(segment_, last_segment);
+    serve::append_encoded_segment(segment_, last_segment);
     append_xml_escaped(out_, segment_);
     if (node.is_dir) out_ += '/';
   }

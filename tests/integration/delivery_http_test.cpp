@@ -132,6 +132,10 @@ TEST_CASE("HEAD and conditional requests are answered from metadata, without a 1
 
   auto not_modified = dav(gw, "GET", "sizes/128k.bin", {{"If-None-Match", propfind_etag}});
   CHECK(not_modified.status == 304);
+  // A 304 may only carry the length a 200 would have (RFC 9110 §8.6), never "0".
+  auto head_not_modified = dav(gw, "HEAD", "sizes/128k.bin", {{"If-None-Match", propfind_etag}});
+  CHECK(head_not_modified.status == 304);
+  CHECK((!head_not_modified.has_header("Content-Length") || head_not_modified.header("Content-Length") == "131072"));
   auto not_modified_since =
       dav(gw, "GET", "sizes/128k.bin", {{"If-Modified-Since", head.header("Last-Modified")}});
   CHECK(not_modified_since.status == 304);

@@ -94,7 +94,7 @@ TEST_CASE("traversal and encoding tricks are 400 and never reach outside the mou
     }
   }
   // Paths outside the mount are simply not found, whatever the encoding of the mount itself.
-  for (const char* target : {"/etc/passwd", "/dav%2f..%2fetc", "/%64av/", "/DAV/", "/hello.txt", "/%2e%2e/dav/",
+  for (const char* target : {"/etc/passwd", "/dav%2f..%2fetc", "/DAV/", "/hello.txt", "/%2e%2e/dav/",
                              "/../dav/hello.txt"}) {
     auto r = raw_target(gw, "GET", target);
     INFO(target << " -> " << r.status);
@@ -103,6 +103,9 @@ TEST_CASE("traversal and encoding tricks are 400 and never reach outside the mou
   }
   // Nothing above needed the API: refused before any lookup.
   CHECK(emu.calls(seq_before).empty());
+  // An escaped unreserved character is the character itself (RFC 3986 §6.2.2.2): one decoder for the
+  // router and the handlers means "/%64av/" is the mount, exactly like "/dav/".
+  CHECK(raw_target(gw, "GET", "/%64av/").status == raw_target(gw, "GET", "/dav/").status);
   require_healthy(gw);
 }
 

@@ -113,10 +113,17 @@ bool Gateway::running() { return proc_ && proc_->running(); }
 std::string Gateway::base_url() const { return base_url_; }
 
 std::string Gateway::dav_url() const {
+  // The mount path is configured decoded ("/115网盘 x/"); the URL carries it percent-encoded.
   std::string mount = config_.value("mount_path", std::string("/"));
-  if (mount.empty() || mount.front() != '/') mount = "/" + mount;
-  if (mount.back() != '/') mount += '/';
-  return base_url_ + mount;
+  std::string url = base_url_ + "/";
+  std::size_t i = 0;
+  while (i < mount.size()) {
+    std::size_t j = mount.find('/', i);
+    if (j == std::string::npos) j = mount.size();
+    if (j > i) url += url_encode(mount.substr(i, j - i)) + "/";
+    i = j + 1;
+  }
+  return url;
 }
 
 void serve_own_proxy(Gateway& gw) {

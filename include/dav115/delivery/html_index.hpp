@@ -16,7 +16,5 @@ std::string render_html_index(std::string_view title_path, const std::vector<vfs
                               std::string_view link_prefix = "./", std::string_view parent_href = "../");
 
 std::string html_escape(std::string_view text);
-// One path segment percent-encoded: everything except RFC 3986 unreserved characters.
-std::string encode_path_segment(std::string_view segment);
 
 }  // namespace dav115::delivery

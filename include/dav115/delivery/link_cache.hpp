@@ -11,14 +11,14 @@
 #include <mutex>
 #include <string>
 
-#include "dav115/cloud115/types.hpp"
+#include "dav115/vfs/tree.hpp"
 #include "dav115/util/single_flight.hpp"
 
 namespace dav115::delivery {
 
 class LinkCache {
  public:
-  using Mint = std::function<boost::asio::awaitable<cloud115::DownloadLink>()>;
+  using Mint = std::function<boost::asio::awaitable<vfs::DownloadLink>()>;
   using UnixClock = std::function<std::int64_t()>;  // unix seconds; tests inject their own
 
   // Links without a `t` are kept this long.
@@ -27,10 +27,10 @@ class LinkCache {
   explicit LinkCache(std::chrono::seconds margin, UnixClock clock = {});
 
   // The cached link for the key if still fresh, else the result of `mint` (shared by concurrent callers).
-  boost::asio::awaitable<cloud115::DownloadLink> get(const std::string& file_id, const std::string& user_agent,
+  boost::asio::awaitable<vfs::DownloadLink> get(const std::string& file_id, const std::string& user_agent,
                                                      Mint mint);
   // Mints a new link without looking at the cache, and caches it (a stream whose link was full or expired).
-  boost::asio::awaitable<cloud115::DownloadLink> refresh(const std::string& file_id, const std::string& user_agent,
+  boost::asio::awaitable<vfs::DownloadLink> refresh(const std::string& file_id, const std::string& user_agent,
                                                          Mint mint);
   // Drops the entry if it still holds `url` (the CDN refused it).
   void invalidate(const std::string& file_id, const std::string& user_agent, const std::string& url);
@@ -38,17 +38,17 @@ class LinkCache {
 
  private:
   struct Entry {
-    cloud115::DownloadLink link;
+    vfs::DownloadLink link;
     std::int64_t good_until = 0;  // unix seconds
   };
   static std::string key_of(const std::string& file_id, const std::string& user_agent);
-  void store(const std::string& key, const cloud115::DownloadLink& link);
+  void store(const std::string& key, const vfs::DownloadLink& link);
 
   std::chrono::seconds margin_;
   UnixClock clock_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;
-  util::SingleFlight<std::string, cloud115::DownloadLink> flights_;
+  util::SingleFlight<std::string, vfs::DownloadLink> flights_;
 };
 
 // Open upstream connections per link URL, capped by the link's `c` (max_connections, 0 = unlimited).
@@ -78,7 +78,7 @@ class LinkConnectionBudget {
   };
 
   // A lease if the link has a free connection slot, else an empty lease.
-  static Lease try_acquire(const std::shared_ptr<LinkConnectionBudget>& self, const cloud115::DownloadLink& link);
+  static Lease try_acquire(const std::shared_ptr<LinkConnectionBudget>& self, const vfs::DownloadLink& link);
   int open_count(const std::string& url) const;
 
  private:

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "dav115/cloud115/types.hpp"
+#include "dav115/vfs/tree.hpp"
 #include "dav115/delivery/cdn_connection.hpp"
 #include "dav115/delivery/link_cache.hpp"
 #include "dav115/delivery/range_header.hpp"
@@ -27,8 +27,8 @@ struct DeliveryError : std::runtime_error {
 
 // Where a stream gets its links. get(false) may answer from the cache; get(true) mints a new one.
 struct LinkSource {
-  std::function<boost::asio::awaitable<cloud115::DownloadLink>(bool fresh)> get;
-  std::function<void(const cloud115::DownloadLink&)> invalidate;
+  std::function<boost::asio::awaitable<vfs::DownloadLink>(bool fresh)> get;
+  std::function<void(const vfs::DownloadLink&)> invalidate;
 };
 
 struct ProxyStreamSettings {
@@ -47,7 +47,7 @@ class ProxyBody final : public util::BodySource {
   ~ProxyBody() override;
 
   // Opens the first upstream connection, so a refusal becomes an error status rather than a cut body.
-  // Throws DeliveryError, or whatever LinkSource::get throws (e.g. cloud115::ApiError).
+  // Throws DeliveryError, or whatever LinkSource::get throws (vfs::BackendError, vfs::NotFoundError).
   boost::asio::awaitable<void> start();
   boost::asio::awaitable<std::size_t> read(boost::asio::mutable_buffer buf) override;
 

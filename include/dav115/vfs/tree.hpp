@@ -15,8 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dav115/cloud115/api.hpp"
 #include "dav115/config/config.hpp"
+
+namespace dav115::cloud115 {
+class Api;
+}
 
 namespace dav115::vfs {
 
@@ -32,6 +35,23 @@ struct Node {
   std::string id;           // opaque upstream id
   std::string pick_code;    // opaque upstream download handle
   bool operator==(const Node&) const = default;
+};
+
+// Space figures of the drive, for the quota properties.
+struct Quota {
+  std::uint64_t total = 0;
+  std::uint64_t used = 0;
+  std::uint64_t remain = 0;
+};
+
+// A time-limited direct link to a file's bytes on the storage's CDN.
+struct DownloadLink {
+  std::string url;
+  std::string user_agent;      // the UA it was minted for: fetch it with exactly this UA
+  std::int64_t expires_at = 0; // unix seconds (0 = unknown)
+  int max_connections = 0;     // connections the CDN allows on this link (0 = unlimited)
+  std::uint64_t size = 0;
+  std::string sha1;
 };
 
 // One folder's children, immutable once built; shared by every reader of that version.
@@ -55,7 +75,8 @@ struct BackendError : std::runtime_error {
   std::chrono::seconds retry_after;
 };
 
-// A folder vanished upstream between stat() and list() (moved or deleted): the client gets 404.
+// The upstream confirmed that the object is gone (moved or deleted): the client gets 404. Only thrown
+// after the upstream said so for the object itself, never on a glitch or an empty answer.
 struct NotFoundError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -86,16 +107,16 @@ class Tree {
   void invalidate(const std::string& folder_id);
 
   // Space figures for quota properties (cached for cache.quota_ttl).
-  boost::asio::awaitable<cloud115::Quota> quota(Deadline deadline);
+  boost::asio::awaitable<Quota> quota(Deadline deadline);
+
+  // A fresh download link for a file node, minted for `user_agent`. Throws BackendError, or
+  // NotFoundError when the upstream confirms the file is gone.
+  boost::asio::awaitable<DownloadLink> download_link(Node file, std::string user_agent, Deadline deadline);
 
   // Synthetic: name "", is_dir, id = cloud115.root_folder_id, mtime/ctime 0 (the root's own times are
   // not in any listing, and fetching them would cost an upstream call per root PROPFIND).
   const Node& root() const;
   CacheStats stats() const;
-  cloud115::UpstreamStatus upstream_status() const;
-
-  // The upstream api (delivery asks it for download links).
-  cloud115::Api& api();
 
   struct Impl;
 

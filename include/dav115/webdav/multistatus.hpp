@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dav115/cloud115/types.hpp"
+#include "dav115/vfs/tree.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/propfind_request.hpp"
 
@@ -41,7 +41,7 @@ class MultistatusWriter {
   // decoded name to append (encoded here), or empty for the href_prefix itself. Collections get a
   // trailing '/'. `is_root` enables the quota properties, `quota` their values (when asked).
   void add(std::string_view href_prefix, std::string_view last_segment, const vfs::Node& node, bool is_root,
-           const cloud115::Quota* quota = nullptr);
+           const vfs::Quota* quota = nullptr);
 
   // The finished document; the writer is spent afterwards.
   std::string finish();
@@ -51,7 +51,7 @@ class MultistatusWriter {
     std::optional<LiveProperty> live;
     const PropertyName* name;  // for unknown properties (and names in propname mode)
   };
-  void render_value(LiveProperty p, const vfs::Node& node, bool is_root, const cloud115::Quota* quota);
+  void render_value(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Quota* quota);
   void render_missing(const Wanted& w);
 
   const PropfindRequest& request_;

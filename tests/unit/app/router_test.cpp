@@ -110,3 +110,16 @@ TEST_CASE("signed proxy links go to the proxy endpoint, even under the mount; on
   CHECK(put.header("Allow") == "GET, HEAD");
   CHECK(dispatch(router, "GET", "/other.mkv").body == "delivery\n");
 }
+
+TEST_CASE("under_mount decodes the target like the handlers do") {
+  // PROPFIND hrefs under a non-ASCII, spaced mount come back percent-encoded.
+  CHECK(Router::under_mount("/115%E7%BD%91%E7%9B%98%20x/a.mkv", "/115网盘 x/"));
+  CHECK(Router::under_mount("/115%E7%BD%91%E7%9B%98%20x", "/115网盘 x/"));
+  CHECK_FALSE(Router::under_mount("/115%E7%BD%91%E7%9B%98/a.mkv", "/115网盘 x/"));
+  // Absolute-form request lines (RFC 9112 §3.2.2) name the same resources.
+  CHECK(Router::under_mount("http://example.test/a.mkv", "/"));
+  CHECK(Router::under_mount("http://example.test:8080/dav/a.mkv", "/dav/"));
+  CHECK_FALSE(Router::under_mount("http://example.test/x/a.mkv", "/dav/"));
+  // A malformed target is the handler's to refuse with 400, not the router's to call missing.
+  CHECK(Router::under_mount("/dav/%zz", "/dav/"));
+}

@@ -21,12 +21,12 @@ struct Env {
   int mints = 0;
 
   LinkCache::Mint mint(std::string ua, std::int64_t t) {
-    return [this, ua, t]() -> asio::awaitable<cloud115::DownloadLink> {
+    return [this, ua, t]() -> asio::awaitable<vfs::DownloadLink> {
       ++mints;
       // Let concurrent callers pile up behind the first.
       asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(1));
       co_await timer.async_wait(asio::use_awaitable);
-      cloud115::DownloadLink l;
+      vfs::DownloadLink l;
       l.url = "https://cdn.115cdn.net/f?ua=" + ua + "&n=" + std::to_string(mints);
       l.user_agent = ua;
       l.expires_at = t;
@@ -83,7 +83,7 @@ TEST_CASE("LinkCache single-flights concurrent requests and honours invalidate")
 
 TEST_CASE("LinkConnectionBudget enforces the link's connection cap") {
   auto budget = std::make_shared<LinkConnectionBudget>();
-  cloud115::DownloadLink l;
+  vfs::DownloadLink l;
   l.url = "u";
   l.max_connections = 2;
   auto a = LinkConnectionBudget::try_acquire(budget, l);

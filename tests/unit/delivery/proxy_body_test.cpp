@@ -101,17 +101,17 @@ struct Fixture {
 
   LinkSource links() {
     LinkSource s;
-    s.get = [this](bool fresh) -> asio::awaitable<cloud115::DownloadLink> {
+    s.get = [this](bool fresh) -> asio::awaitable<vfs::DownloadLink> {
       ++mints;
       if (fresh) ++fresh_mints;
-      cloud115::DownloadLink l;
+      vfs::DownloadLink l;
       l.url = "http://127.0.0.1:" + std::to_string(stub.port()) + (fresh ? std::string("/file") : path) +
               "?t=1&m=" + std::to_string(mints);
       l.user_agent = "gateway-ua";
       l.max_connections = 2;
       co_return l;
     };
-    s.invalidate = [this](const cloud115::DownloadLink&) { ++invalidations; };
+    s.invalidate = [this](const vfs::DownloadLink&) { ++invalidations; };
     return s;
   }
 

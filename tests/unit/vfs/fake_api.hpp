@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "dav115/cloud115/api.hpp"
 #include "dav115/vfs/tree.hpp"
@@ -104,12 +105,49 @@ class FakeApi : public cloud115::Api {
     co_return q;
   }
 
-  asio::awaitable<std::optional<cloud115::Entry>> get_info(std::string, cloud115::CallOptions) override {
-    co_return std::nullopt;
+  // The entry with that id in any folder's listing; a folder counts only while it can be listed
+  // (remove_folder() deletes it), so "listed by its parent but gone" is a deletion, as on 115.
+  asio::awaitable<std::optional<cloud115::Entry>> get_info(std::string id, cloud115::CallOptions) override {
+    std::optional<cloud115::Entry> found;
+    {
+      std::lock_guard lk(mu_);
+      ++info_calls_;
+      if (info_failure_) throw *info_failure_;
+      for (const auto& [cid, entries] : folders_)
+        for (const auto& e : entries)
+          if (e.id == id && (!e.is_dir || folders_.count(id))) found = e;
+      if (deleted_files_.count(id)) found.reset();
+    }
+    co_return found;
   }
-  asio::awaitable<cloud115::DownloadLink> download_link(std::string, std::string, std::string,
+  // A file 115 no longer has: its downurl says "not found" and get_info agrees.
+  void delete_file(const std::string& id) {
+    std::lock_guard lk(mu_);
+    deleted_files_.insert(id);
+  }
+  void fail_links(std::optional<cloud115::ApiError> err) {
+    std::lock_guard lk(mu_);
+    link_failure_ = std::move(err);
+  }
+  void fail_info(std::optional<cloud115::ApiError> err) {
+    std::lock_guard lk(mu_);
+    info_failure_ = std::move(err);
+  }
+  int info_calls() const { return info_calls_; }
+  asio::awaitable<cloud115::DownloadLink> download_link(std::string id, std::string, std::string ua,
                                                         cloud115::CallOptions) override {
-    throw cloud115::ApiError(cloud115::ErrorKind::Other, 0, "not in this fake");
+    std::optional<cloud115::ApiError> failure;
+    {
+      std::lock_guard lk(mu_);
+      failure = link_failure_;
+      if (deleted_files_.count(id))
+        failure = cloud115::ApiError(cloud115::ErrorKind::NotFound, 0, "downurl: empty data");
+    }
+    if (failure) throw *failure;
+    cloud115::DownloadLink l;
+    l.url = "https://cdn.example/" + id;
+    l.user_agent = ua;
+    co_return l;
   }
   cloud115::UpstreamStatus status() const override { return {}; }
 
@@ -127,6 +165,10 @@ class FakeApi : public cloud115::Api {
   std::map<std::string, int> list_calls_;
   cloud115::CallOptions last_opts_;
   std::optional<cloud115::ApiError> quota_failure_;
+  std::optional<cloud115::ApiError> link_failure_;
+  std::optional<cloud115::ApiError> info_failure_;
+  std::set<std::string> deleted_files_;
+  std::atomic<int> info_calls_{0};
   cloud115::Quota quota_{1000, 400, 600};
   std::atomic<int> quota_calls_{0};
   std::atomic<long long> delay_ms_{0};

@@ -74,10 +74,10 @@ TEST_CASE("allprop output is compact, well-formed and carries every standard pro
   parse(xml, p);
   REQUIRE(p.hrefs.size() == 3);
   CHECK(p.hrefs[0] == "/dav/");
-  CHECK(p.hrefs[1] == "/dav/Movies%20&%20TV/");  // collection ends in '/'
+  CHECK(p.hrefs[1] == "/dav/Movies%20%26%20TV/");  // collection ends in '/'; sub-delims are encoded
   CHECK(p.hrefs[2] == "/dav/Movies%20&%20TV/%E4%B8%AD%E6%96%87%20%231.mkv");
 
-  auto dir = p.by_href["/dav/Movies%20&%20TV/"];
+  auto dir = p.by_href["/dav/Movies%20%26%20TV/"];
   REQUIRE(dir.count(kOk));
   CHECK(dir.size() == 1);  // nothing missing in allprop
   auto dp = dir[kOk];
@@ -138,7 +138,7 @@ TEST_CASE("quota on the root when asked") {
   req.mode = PropfindRequest::Mode::Prop;
   req.props = {{"DAV:", "quota-available-bytes"}, {"DAV:", "quota-used-bytes"}};
   CHECK(asks_for_quota(req));
-  cloud115::Quota q{1000, 400, 600};
+  vfs::Quota q{1000, 400, 600};
   MultistatusWriter w(req, 1);
   w.add("/", "", folder(""), true, &q);
   Parsed p;

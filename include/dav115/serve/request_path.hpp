@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dav115::webdav {
+namespace dav115::serve {
 
 struct RequestPath {
   // Below the mount path, decoded once, exactly as the client sent them: hrefs echo these back so a
@@ -28,4 +28,4 @@ struct PathDecodeResult {
 // query is ignored. `mount_path` begins and ends with '/' ("/" or "/dav/"; "/dav" also matches it).
 PathDecodeResult decode_request_path(std::string_view target, std::string_view mount_path);
 
-}  // namespace dav115::webdav
+}  // namespace dav115::serve

@@ -1,31 +1,6 @@
-#include "dav115/webdav/href_codec.hpp"
-
-#include <boost/url/encode.hpp>
-#include <boost/url/pct_string_view.hpp>
-#include <boost/url/rfc/pchars.hpp>
+#include "dav115/webdav/xml_text.hpp"
 
 namespace dav115::webdav {
-
-void append_encoded_segment(std::string& out, std::string_view segment) {
-  namespace urls = boost::urls;
-  urls::encoding_opts opts;  // upper-case hex, no '+' for space: exactly what clients want
-  std::size_t n = urls::encoded_size(segment, urls::pchars, opts);
-  std::size_t at = out.size();
-  out.resize(at + n);
-  urls::encode(out.data() + at, n, segment, urls::pchars, opts);
-}
-
-std::string encode_segment(std::string_view segment) {
-  std::string out;
-  append_encoded_segment(out, segment);
-  return out;
-}
-
-std::optional<std::string> decode_segment(std::string_view encoded) {
-  auto checked = boost::urls::make_pct_string_view(encoded);
-  if (!checked) return std::nullopt;
-  return checked->decode();
-}
 
 void append_xml_escaped(std::string& out, std::string_view text) {
   std::size_t run = 0;  // start of the current stretch that needs no escaping

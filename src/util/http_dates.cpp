@@ -1,10 +1,10 @@
-#include "dav115/webdav/http_dates.hpp"
+#include "dav115/util/http_dates.hpp"
 
 #include <array>
 #include <chrono>
 #include <cstring>
 
-namespace dav115::webdav {
+namespace dav115::util {
 namespace {
 
 using namespace std::chrono;
@@ -207,4 +207,4 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
   return parse_asctime(text);
 }
 
-}  // namespace dav115::webdav
+}  // namespace dav115::util

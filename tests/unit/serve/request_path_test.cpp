@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "dav115/util/unicode.hpp"
-#include "dav115/webdav/request_path.hpp"
+#include "dav115/serve/request_path.hpp"
 
 using namespace dav115;
-using namespace dav115::webdav;
+using namespace dav115::serve;
 using Segments = std::vector<std::string>;
 
 TEST_CASE("paths under the mount decode to segments") {

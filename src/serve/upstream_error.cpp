@@ -1,9 +1,9 @@
-#include "dav115/webdav/upstream_error.hpp"
+#include "dav115/serve/upstream_error.hpp"
 
 #include <algorithm>
 #include <string>
 
-namespace dav115::webdav {
+namespace dav115::serve {
 
 util::HttpResponse upstream_error_response(const vfs::BackendError& error) {
   // Retry-After of 0 would invite an immediate retry storm; one second is the floor.
@@ -27,4 +27,4 @@ util::HttpResponse upstream_error_response(const vfs::BackendError& error) {
   return r;
 }
 
-}  // namespace dav115::webdav
+}  // namespace dav115::serve

@@ -1,13 +1,14 @@
 // Dates, content types, ETags and upstream-error responses: the small pieces delivery reuses.
 #include <catch2/catch.hpp>
 
-#include "dav115/webdav/content_types.hpp"
-#include "dav115/webdav/entity_tags.hpp"
-#include "dav115/webdav/http_dates.hpp"
-#include "dav115/webdav/upstream_error.hpp"
+#include "dav115/serve/content_types.hpp"
+#include "dav115/serve/entity_tags.hpp"
+#include "dav115/util/http_dates.hpp"
+#include "dav115/serve/upstream_error.hpp"
 
 using namespace dav115;
-using namespace dav115::webdav;
+using namespace dav115::serve;
+using namespace dav115::util;
 
 TEST_CASE("HTTP and RFC 3339 dates") {
   // 2026-11-25T18:46:43Z
@@ -44,6 +45,17 @@ TEST_CASE("content types by extension") {
   CHECK(content_type_for("noext") == kDefaultContentType);
   CHECK(content_type_for("trailing.") == kDefaultContentType);
   CHECK(content_type_for("x.unknownext") == kDefaultContentType);
+  // The media overrides win over /etc/mime.types (Qt Linguist there).
+  CHECK(content_type_for("clip.ts") == "video/mp2t");
+  CHECK(content_type_for("clip.M2TS") == "video/mp2t");
+}
+
+TEST_CASE("content types come from Debian's /etc/mime.types") {
+  // media-types is a build dependency (scripts/setup.sh), so the system table must be there.
+  REQUIRE(system_mime_type_count() > 500);
+  // Types the old hand-kept table never had.
+  CHECK(content_type_for("paper.odt") == "application/vnd.oasis.opendocument.text");
+  CHECK(content_type_for("book.azw3") == "application/vnd.amazon.mobi8-ebook");
 }
 
 TEST_CASE("strong ETags: the sha1 for files, id+mtime for folders") {

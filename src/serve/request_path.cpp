@@ -1,9 +1,9 @@
-#include "dav115/webdav/request_path.hpp"
+#include "dav115/serve/request_path.hpp"
 
 #include "dav115/util/unicode.hpp"
-#include "dav115/webdav/href_codec.hpp"
+#include "dav115/serve/path_codec.hpp"
 
-namespace dav115::webdav {
+namespace dav115::serve {
 namespace {
 
 PathDecodeResult fail(unsigned status, std::string reason) {
@@ -119,4 +119,4 @@ PathDecodeResult decode_request_path(std::string_view target, std::string_view m
   return r;
 }
 
-}  // namespace dav115::webdav
+}  // namespace dav115::serve

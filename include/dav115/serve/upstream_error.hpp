@@ -5,8 +5,8 @@
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
 
-namespace dav115::webdav {
+namespace dav115::serve {
 
 util::HttpResponse upstream_error_response(const vfs::BackendError& error);
 
-}  // namespace dav115::webdav
+}  // namespace dav115::serve

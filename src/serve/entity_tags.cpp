@@ -1,11 +1,11 @@
-#include "dav115/webdav/entity_tags.hpp"
+#include "dav115/serve/entity_tags.hpp"
 
 #include <cctype>
 #include <charconv>
 
 #include "dav115/util/text.hpp"
 
-namespace dav115::webdav {
+namespace dav115::serve {
 namespace {
 
 // An ETag is quoted and may not contain '"' (RFC 9110 etagc); upstream ids are digits, but keep
@@ -44,4 +44,4 @@ std::string strong_etag(const vfs::Node& node) {
   return s;
 }
 
-}  // namespace dav115::webdav
+}  // namespace dav115::serve

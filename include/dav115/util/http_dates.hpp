@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace dav115::webdav {
+namespace dav115::util {
 
 // "Wed, 25 Nov 2026 18:46:43 GMT" (RFC 9110 IMF-fixdate, always GMT).
 std::string format_http_date(std::int64_t unix_seconds);
@@ -22,4 +22,4 @@ void append_rfc3339(std::string& out, std::int64_t unix_seconds);
 // nullopt for anything else.
 std::optional<std::int64_t> parse_http_date(std::string_view text);
 
-}  // namespace dav115::webdav
+}  // namespace dav115::util
