@@ -163,7 +163,7 @@ struct Handler::Impl {
     cloud115::DownloadLink link;
     try {
       auto mint = minter(node, ua);  // named: GCC 12 mis-destroys temporaries passed to coroutines
-      link = co_await links.get(node.id, ua, std::move(mint));
+      link = co_await links.get(node.id, ua, std::move(mint), deadline());
     } catch (const cloud115::ApiError& e) {
       co_return api_failure(e);
     }
@@ -220,7 +220,7 @@ struct Handler::Impl {
       auto mint = minter(node, ua);  // named: GCC 12 mis-destroys temporaries passed to coroutines
       cloud115::DownloadLink link;
       if (fresh) link = co_await links.refresh(node.id, ua, std::move(mint));
-      else link = co_await links.get(node.id, ua, std::move(mint));
+      else link = co_await links.get(node.id, ua, std::move(mint), deadline());
       co_return link;
     };
     source.invalidate = [this, id = node.id, ua](const cloud115::DownloadLink& l) { links.invalidate(id, ua, l.url); };

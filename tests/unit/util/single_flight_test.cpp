@@ -319,3 +319,40 @@ TEST_CASE("a cancelled follower stops waiting; the others still get the result")
   CHECK(leader_value == 4);
   CHECK(other_value == 4);
 }
+
+TEST_CASE("followers whose deadlines race the result on 4 threads each get the value or a timeout") {
+  constexpr int kFlights = 400, kCallers = 16;
+  asio::io_context io;
+  SingleFlight<int, int> sf;
+  std::atomic<int> values{0}, timeouts{0}, other{0};
+  for (int f = 0; f < kFlights; ++f) {
+    for (int c = 0; c < kCallers; ++c) {
+      asio::co_spawn(io, [&, f, c]() -> asio::awaitable<void> {
+        try {
+          // Deadlines from already passed to 2 ms away: some expire just as the result is published.
+          auto running = sf.run(f, [f]() -> asio::awaitable<int> {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::microseconds(500 + f % 1000));
+            co_await t.async_wait(asio::use_awaitable);
+            co_return f;
+          }, Clock::now() + std::chrono::microseconds(c * 150 - 300));
+          int v = co_await std::move(running);
+          if (v == f) ++values;
+          else ++other;
+        } catch (const FlightError& e) {
+          if (e.kind == FlightError::Kind::Timeout) ++timeouts;
+          else ++other;
+        } catch (...) {
+          ++other;
+        }
+      }, asio::detached);
+    }
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { io.run_for(std::chrono::seconds(120)); });
+  for (auto& t : threads) t.join();
+  INFO(values << " values, " << timeouts << " timeouts");
+  CHECK(values + timeouts == kFlights * kCallers);
+  CHECK(values >= kFlights);  // every leader at least
+  CHECK(other == 0);
+  CHECK(sf.in_flight() == 0);
+}
