@@ -146,7 +146,12 @@ asio::awaitable<void> OpenApiClient::Impl::refresh(std::uint64_t seen_generation
     co_await impl->refresh_once(seen_generation, opts);
     co_return true;
   };
-  co_await refresh_flight.run(kOnlyKey, work);
+  try {
+    auto refreshing = refresh_flight.run(kOnlyKey, work, opts.deadline);
+    co_await std::move(refreshing);
+  } catch (const util::FlightError& e) {  // we joined another caller's refresh and our deadline passed
+    throw ApiError(ErrorKind::Unavailable, 0, std::string("token refresh: ") + e.what(), std::chrono::seconds(1));
+  }
 }
 
 asio::awaitable<void> OpenApiClient::Impl::refresh_once(std::uint64_t seen_generation, CallOptions opts) {

@@ -157,7 +157,7 @@ struct Handler::Impl {
     std::optional<HttpResponse> failure;
     try {
       auto mint = minter(node, ua);  // named: GCC 12 mis-destroys temporaries passed to coroutines
-      link = co_await links.get(node.id, ua, std::move(mint));
+      link = co_await links.get(node.id, ua, std::move(mint), deadline());
     } catch (const vfs::BackendError& e) {
       failure = serve::upstream_error_response(e);
     } catch (const vfs::NotFoundError&) {
@@ -217,7 +217,7 @@ struct Handler::Impl {
       auto mint = minter(node, ua);  // named: GCC 12 mis-destroys temporaries passed to coroutines
       vfs::DownloadLink link;
       if (fresh) link = co_await links.refresh(node.id, ua, std::move(mint));
-      else link = co_await links.get(node.id, ua, std::move(mint));
+      else link = co_await links.get(node.id, ua, std::move(mint), deadline());
       co_return link;
     };
     source.invalidate = [this, id = node.id, ua](const vfs::DownloadLink& l) { links.invalidate(id, ua, l.url); };

@@ -33,7 +33,8 @@ void LinkCache::store(const std::string& key, const vfs::DownloadLink& link) {
 }
 
 boost::asio::awaitable<vfs::DownloadLink> LinkCache::get(const std::string& file_id,
-                                                              const std::string& user_agent, Mint mint) {
+                                                              const std::string& user_agent, Mint mint,
+                                                              std::chrono::steady_clock::time_point deadline) {
   std::string key = key_of(file_id, user_agent);
   {
     std::lock_guard lk(mu_);
@@ -50,8 +51,12 @@ boost::asio::awaitable<vfs::DownloadLink> LinkCache::get(const std::string& file
     store(key, link);
     co_return link;
   };
-  auto link = co_await flights_.run(key, std::move(leader));
-  co_return link;
+  auto minting = flights_.run(key, std::move(leader), deadline);
+  try {
+    co_return co_await std::move(minting);
+  } catch (const util::FlightError& e) {
+    throw vfs::BackendError(vfs::BackendError::Kind::Unavailable, e.what(), std::chrono::seconds(1));
+  }
 }
 
 boost::asio::awaitable<vfs::DownloadLink> LinkCache::refresh(const std::string& file_id,

@@ -34,6 +34,11 @@ struct FolderGone : std::runtime_error {
 constexpr auto kBackgroundDeadline = std::chrono::seconds(120);
 constexpr auto kRootMissingRetryAfter = std::chrono::seconds(30);
 
+// A shared upstream call this request joined outlived the request's deadline, or its leader went away.
+BackendError flight_failed(const util::FlightError& e) {
+  return BackendError(BackendError::Kind::Unavailable, e.what(), std::chrono::seconds(1));
+}
+
 void count_listing(const char* result) {
   util::Metrics::global().add("dav115_listing_cache_total", {{"result", result}});
 }
@@ -100,8 +105,14 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       self->publish_size();
       co_return listing;
     };
-    auto shared_run = listing_flights.run(id, std::move(work));
-    co_return co_await std::move(shared_run);
+    // Interactive fetches never join a background revalidation (queued at low priority for up to 120 s).
+    std::string flight_key = (opts.priority == cloud115::Priority::Background ? "b:" : "i:") + id;
+    auto shared_run = listing_flights.run(flight_key, std::move(work), opts.deadline);
+    try {
+      co_return co_await std::move(shared_run);
+    } catch (const util::FlightError& e) {
+      throw flight_failed(e);
+    }
   }
 
   // The listing of folder `id`: fresh from cache, stale from cache (revalidated in the background),
@@ -291,12 +302,12 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       co_return q;
     };
     try {
-      // run() keeps a reference to its key while suspended: it must outlive the call, so no literal.
-      static const int quota_key = 0;
-      auto shared_run = quota_flight.run(quota_key, std::move(work));
+      auto shared_run = quota_flight.run(0, std::move(work), deadline);
       co_return co_await std::move(shared_run);
     } catch (const BackendError& e) {
       failure = e;
+    } catch (const util::FlightError& e) {
+      failure = flight_failed(e);
     }
     // Space figures a few minutes old are better than failing a PROPFIND that asked for them.
     std::lock_guard lk(quota_mu);

@@ -27,8 +27,10 @@ class LinkCache {
   explicit LinkCache(std::chrono::seconds margin, UnixClock clock = {});
 
   // The cached link for the key if still fresh, else the result of `mint` (shared by concurrent callers).
-  boost::asio::awaitable<vfs::DownloadLink> get(const std::string& file_id, const std::string& user_agent,
-                                                     Mint mint);
+  // A caller that joined another's mint waits until `deadline` at most (then vfs::BackendError Unavailable).
+  boost::asio::awaitable<vfs::DownloadLink> get(
+      const std::string& file_id, const std::string& user_agent, Mint mint,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
   // Mints a new link without looking at the cache, and caches it (a stream whose link was full or expired).
   boost::asio::awaitable<vfs::DownloadLink> refresh(const std::string& file_id, const std::string& user_agent,
                                                          Mint mint);
