@@ -14,7 +14,8 @@ namespace emu_test {
 
 // The /__tree entry at `path`, read now (Fake115::entry caches the tree, which writes change).
 inline std::optional<json> live_entry(Fake115& f, const std::string& path) {
-  for (const auto& e : f.tree()["entries"])
+  const json tree = f.tree();  // kept: a temporary in the range-for would die before the loop runs
+  for (const auto& e : tree["entries"])
     if (e["path"] == path) return e;
   return std::nullopt;
 }
@@ -140,7 +141,8 @@ inline json list_dir(Fake115& f, const std::string& cid) {
 }
 
 inline std::optional<json> listed(Fake115& f, const std::string& cid, const std::string& name) {
-  for (const auto& e : list_dir(f, cid)["data"])
+  const json listing = list_dir(f, cid);
+  for (const auto& e : listing["data"])
     if (e["fn"] == name) return e;
   return std::nullopt;
 }

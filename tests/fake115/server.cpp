@@ -160,6 +160,7 @@ class Session {
       // The head first: OSS uploads (oss_session.hpp) stream their bodies to disk, the rest is small.
       http::request_parser<http::empty_body> head;
       head.header_limit(16 * 1024);
+      head.body_limit(boost::none);  // checked against Content-Length with the head: the real limits come below
       boost::system::error_code ec;
       co_await http::async_read_header(sock_, buf, head, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
@@ -173,8 +174,10 @@ class Session {
         if (!keep || !sock_.is_open()) break;
         continue;
       }
+      constexpr std::uint64_t kApiBodyLimit = 1024 * 1024;
+      if (head.content_length().value_or(0) > kApiBodyLimit) break;  // API forms are small: drop the connection
       http::request_parser<http::string_body> parser(std::move(head));
-      parser.body_limit(1024 * 1024);
+      parser.body_limit(kApiBodyLimit);
       co_await http::async_read(sock_, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       Request req = parser.release();
