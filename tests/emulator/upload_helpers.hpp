@@ -86,8 +86,8 @@ struct OssCall {
   std::string tamper;  // appended to the signature
 };
 
-// One signed OSS request, path-style under the endpoint get_token returned.
-inline HttpResult oss(const Sts& sts, OssCall c) {
+// The request headers of `c` with Date, the security token and the V1 Authorization added.
+inline HttpHeaders signed_headers(const Sts& sts, const OssCall& c) {
   HttpHeaders h = c.headers;
   h.emplace_back("Date", http_date_now());
   if (c.with_token) h.emplace_back("x-oss-security-token", sts.token);
@@ -110,6 +110,16 @@ inline HttpResult oss(const Sts& sts, OssCall c) {
   HMAC(EVP_sha1(), sts.secret.data(), static_cast<int>(sts.secret.size()),
        reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size(), md, &len);
   h.emplace_back("Authorization", "OSS " + sts.key_id + ":" + base64(std::string(reinterpret_cast<char*>(md), len)) + c.tamper);
+  return h;
+}
+
+inline std::string oss_target(const OssCall& c) {
+  return "/oss/" + c.bucket + "/" + c.object + (c.query.empty() ? "" : "?" + c.query);
+}
+
+// One signed OSS request, path-style under the endpoint get_token returned.
+inline HttpResult oss(const Sts& sts, const OssCall& c) {
+  HttpHeaders h = signed_headers(sts, c);
   if (c.body.empty() && (c.method == "PUT" || c.method == "POST")) h.emplace_back("Content-Length", "0");
   return http(c.method, sts.endpoint + "/" + c.bucket + "/" + c.object + (c.query.empty() ? "" : "?" + c.query), h, c.body);
 }

@@ -2,6 +2,10 @@
 // signatures, security tokens, Content-MD5, part sizes, the callback), with a fault at each step.
 #include <chrono>
 #include <fstream>
+#include <poll.h>
+#include <unistd.h>
+
+#include "support/process.hpp"
 
 #include "upload_helpers.hpp"
 
@@ -396,4 +400,70 @@ TEST_CASE("OSS: a 64 MiB upload streams to disk") {
   REQUIRE(hwm_kib > 0);
   CHECK(hwm_kib < 48 * 1024);
   CHECK(f.stats()["oss_bytes"] == 64ull << 20);
+}
+
+namespace {
+
+// Reads what arrives on `fd` until `until` is in it or the peer closes (bounded by a generous timeout).
+std::string read_until(int fd, const std::string& until) {
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (got.find(until) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+std::string raw_head(const Sts& sts, const OssCall& c, std::size_t length) {
+  std::string req = c.method + " " + oss_target(c) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n";
+  for (const auto& [k, v] : signed_headers(sts, c)) req += k + ": " + v + "\r\n";
+  return req + "Content-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+int port_of(Fake115& f) { return std::stoi(f.base_url().substr(f.base_url().rfind(':') + 1)); }
+
+}  // namespace
+
+TEST_CASE("OSS: Expect 100-continue: the go-ahead after the checks, or the refusal instead of it") {
+  Fake115 f;
+  const std::string data = random_bytes(200 * kKiB, 9);
+  json init = upload_init(f, "continued.bin", data);
+  Sts sts = get_token(f);
+  OssCall c{"PUT", init["data"]["bucket"], init["data"]["object"], "", callback_headers(init), ""};
+
+  SECTION("accepted: 100 Continue, then the body, then 200") {
+    int fd = connect_loopback(port_of(f));
+    REQUIRE(fd >= 0);
+    const std::string head = raw_head(sts, c, data.size());
+    REQUIRE(::write(fd, head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+    CHECK(read_until(fd, "\r\n\r\n").rfind("HTTP/1.1 100 Continue\r\n", 0) == 0);
+    for (std::size_t off = 0; off < data.size();) {
+      ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+      REQUIRE(n > 0);
+      off += static_cast<std::size_t>(n);
+    }
+    const std::string answer = read_until(fd, "\"cid\"");
+    ::close(fd);
+    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    auto e = listed(f, "0", "continued.bin");
+    REQUIRE(e);
+    CHECK((*e)["sha1"] == sha1_hex_upper(data));
+  }
+  SECTION("refused from the head: 403 without a byte of the body") {
+    c.tamper = "x";
+    int fd = connect_loopback(port_of(f));
+    REQUIRE(fd >= 0);
+    const std::string head = raw_head(sts, c, data.size());
+    REQUIRE(::write(fd, head.data(), head.size()) == static_cast<ssize_t>(head.size()));
+    const std::string answer = read_until(fd, "</Error>");
+    ::close(fd);
+    CHECK(answer.rfind("HTTP/1.1 403", 0) == 0);
+    CHECK(answer.find("SignatureDoesNotMatch") != std::string::npos);
+    CHECK(f.stats()["oss_bytes"] == 0);
+  }
 }

@@ -144,7 +144,8 @@ struct OssBodySink::Hashes {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha1{EVP_MD_CTX_new(), EVP_MD_CTX_free};
 };
 
-OssBodySink::OssBodySink(std::string path) : path_(std::move(path)), hashes_(std::make_unique<Hashes>()) {
+OssBodySink::OssBodySink(std::string path, bool with_md5)
+    : path_(std::move(path)), with_md5_(with_md5), hashes_(std::make_unique<Hashes>()) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   failed_ = fd_ < 0;
   EVP_DigestInit_ex(hashes_->md5.get(), EVP_md5(), nullptr);
@@ -158,7 +159,7 @@ OssBodySink::~OssBodySink() {
 void OssBodySink::write(const char* data, std::size_t n) {
   size_ += n;
   if (!hashes_) return;
-  EVP_DigestUpdate(hashes_->md5.get(), data, n);
+  if (with_md5_) EVP_DigestUpdate(hashes_->md5.get(), data, n);
   EVP_DigestUpdate(hashes_->sha1.get(), data, n);
   for (std::size_t done = 0; fd_ >= 0 && done < n;) {
     ssize_t w = ::write(fd_, data + done, n - done);
@@ -463,10 +464,12 @@ OssReply OssExchange::complete(const std::string& xml) {
     emu_.uploads.multipart.erase(it);  // from here on the upload id is spent
   }
   // Join the parts into one object file (streamed), hashing on the way.
-  OssBodySink object([&] {
-    std::lock_guard lk(emu_.write_mu);
-    return emu_.uploads.new_object_path();
-  }());
+  OssBodySink object(
+      [&] {
+        std::lock_guard lk(emu_.write_mu);
+        return emu_.uploads.new_object_path();
+      }(),
+      false);
   std::string md5s;
   std::vector<char> buf(1 << 20);
   for (const auto& p : parts) {

@@ -53,7 +53,8 @@ struct OssReply {
 class OssBodySink {
  public:
   OssBodySink() = default;  // discards
-  explicit OssBodySink(std::string path);
+  // `with_md5` false when only the SHA-1 is needed (joining parts: their MD5s are known).
+  explicit OssBodySink(std::string path, bool with_md5 = true);
   ~OssBodySink();
   OssBodySink(const OssBodySink&) = delete;
   OssBodySink& operator=(const OssBodySink&) = delete;
@@ -69,7 +70,7 @@ class OssBodySink {
   struct Hashes;
   std::string path_;
   int fd_ = -1;
-  bool failed_ = false;
+  bool failed_ = false, with_md5_ = true;
   std::uint64_t size_ = 0;
   std::unique_ptr<Hashes> hashes_;
   std::string md5_, sha1_;

@@ -31,14 +31,18 @@ std::string random_hex(std::size_t n, bool upper) {
 }
 
 UploadState::UploadState(std::string d) : dir(std::move(d)) {
-  std::filesystem::remove_all(dir);  // objects of an earlier run belong to no file any more
-  std::filesystem::create_directories(dir + "/objects");
-  std::filesystem::create_directories(dir + "/parts");
+  // Only our two subdirectories are emptied (--upload-dir may name a directory that holds other things):
+  // objects of an earlier run belong to no file any more.
+  for (const char* sub : {"/objects", "/parts"}) {
+    std::filesystem::remove_all(dir + sub);
+    std::filesystem::create_directories(dir + sub);
+  }
 }
 
 UploadState::~UploadState() {
   std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  for (const char* sub : {"/objects", "/parts"}) std::filesystem::remove_all(dir + sub, ec);
+  std::filesystem::remove(dir, ec);  // only when nothing else is in it
 }
 
 std::string UploadState::new_object_path() { return dir + "/objects/" + std::to_string(next_object_++); }

@@ -39,9 +39,9 @@ struct MultipartUpload {
 
 class UploadState {
  public:
-  // Empties and creates `dir`; the uploaded bytes go there (never into memory).
+  // Creates dir/objects and dir/parts, empty; the uploaded bytes go there (never into memory).
   explicit UploadState(std::string dir);
-  ~UploadState();  // removes `dir`
+  ~UploadState();  // removes them again
   UploadState(const UploadState&) = delete;
   UploadState& operator=(const UploadState&) = delete;
 
