@@ -162,6 +162,14 @@ TEST_CASE("get_token: STS credentials valid for an hour") {
   CHECK(get_json(f, "/open/upload/get_token", {}, "")["code"] == 40140123);
 }
 
+TEST_CASE("get_token: --get-token-shape array gives the doc's one-element array") {
+  Fake115 f({"--get-token-shape", "array"});
+  json j = get_json(f, "/open/upload/get_token", {}, f.access_token());
+  REQUIRE(j["data"].is_array());
+  REQUIRE(j["data"].size() == 1);
+  CHECK(j["data"][0]["AccessKeyId"].get<std::string>().rfind("STS.", 0) == 0);
+}
+
 TEST_CASE("PutObject with the callback: the file appears, listed and downloadable with the right SHA-1") {
   Fake115 f;
   const std::string data = random_bytes(300 * kKiB + 5, 2);

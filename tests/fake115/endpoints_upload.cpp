@@ -179,7 +179,8 @@ ApiReply handle_upload_init(Emulator& emu, const ApiRequest& req) {
 }
 
 // Temporary OSS credentials. The doc spells the secret `AccessKeySecrett` and types data as an array;
-// what SDK-OL decodes (an object with AccessKeySecret) is what is sent.
+// what SDK-OL decodes (an object with AccessKeySecret) is sent, or a one-element array with
+// --get-token-shape array (R115 saw both shapes live).
 ApiReply handle_upload_get_token(Emulator& emu, const ApiRequest&) {
   StsCredentials c;
   c.key_id = "STS." + random_hex(24, true);
@@ -190,11 +191,13 @@ ApiReply handle_upload_get_token(Emulator& emu, const ApiRequest&) {
     std::lock_guard lk(emu.write_mu);
     emu.uploads.sts[c.key_id] = c;
   }
-  return proapi_ok({{"endpoint", emu.cdn_base() + "/oss"},
-                    {"AccessKeyId", c.key_id},
-                    {"AccessKeySecret", c.secret},
-                    {"SecurityToken", c.token},
-                    {"Expiration", iso8601(c.expires_at)}});
+  nlohmann::json data = {{"endpoint", emu.cdn_base() + "/oss"},
+                         {"AccessKeyId", c.key_id},
+                         {"AccessKeySecret", c.secret},
+                         {"SecurityToken", c.token},
+                         {"Expiration", iso8601(c.expires_at)}};
+  if (emu.opts.get_token_shape == "array") return proapi_ok(nlohmann::json::array({data}));
+  return proapi_ok(std::move(data));
 }
 
 // The session of an earlier status-1 init, by pick_code (fileid and file_size are not checked, as P115 notes).

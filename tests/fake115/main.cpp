@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
   app.add_option("--upload-dir", opts.upload_dir, "Where uploaded bytes are kept (default STATE_DIR/oss; emptied at start)");
   app.add_option("--oss-bucket", opts.oss_bucket, "The OSS bucket upload/init hands out")->capture_default_str();
   app.add_option("--sts-ttl", opts.sts_ttl, "Lifetime of get_token's STS credentials, seconds")->capture_default_str();
+  app.add_option("--get-token-shape", opts.get_token_shape,
+                 "get_token's data: object, or array (a one-element array, the type the doc gives; seen live by R115)")
+      ->check(CLI::IsMember({"object", "array"}))
+      ->capture_default_str();
   app.add_option("--sign-check-min", opts.sign_check_min, "Instant uploads of files this big need the sign check (status 7)")
       ->capture_default_str();
   app.add_option("--threads", opts.threads, "I/O threads")->capture_default_str();
