@@ -171,7 +171,7 @@ class Session {
         } catch (const std::exception& e) {
           spdlog::error("OSS request failed: {}", e.what());
         }
-        if (!keep || !sock_.is_open()) break;
+        if (!keep || !sock_.lowest_layer().is_open()) break;  // lowest_layer: TLS sessions too
         continue;
       }
       constexpr std::uint64_t kApiBodyLimit = 1024 * 1024;
