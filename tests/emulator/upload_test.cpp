@@ -475,3 +475,14 @@ TEST_CASE("OSS: Expect 100-continue: the go-ahead after the checks, or the refus
     CHECK(f.stats()["oss_bytes"] == 0);
   }
 }
+
+TEST_CASE("faults by flag: --fail oss:callback:MODE:COUNT") {
+  Fake115 f({"--fail", "oss:callback:garbage:1"});
+  const std::string data = random_bytes(4000, 10);
+  json init = upload_init(f, "flagged.bin", data);
+  Sts sts = get_token(f);
+  CHECK(put_with_callback(f, init, sts, data).status == 203);
+  CHECK(!listed(f, "0", "flagged.bin"));
+  CHECK(put_with_callback(f, init, sts, data).status == 200);  // only the first
+  CHECK(listed(f, "0", "flagged.bin"));
+}
