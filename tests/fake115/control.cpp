@@ -66,6 +66,10 @@ nlohmann::json apply_control(Emulator& emu, const nlohmann::json& doc) {
     emu.limiter.configure(r.value("qps", emu.opts.qps), r.value("burst", emu.opts.burst),
                           r.value("daily_quota", emu.opts.daily_quota));
   }
+  if (doc.value("expire_sts", false)) {  // every STS credential handed out so far stops working
+    std::lock_guard lk(emu.write_mu);
+    for (auto& [id, c] : emu.uploads.sts) c.expires_at = 0;
+  }
   if (doc.contains("tree"))
     emu.replace_tree(std::make_shared<const TreeModel>(TreeModel::load(doc["tree"], load_options_for(emu.opts))));
   return out;

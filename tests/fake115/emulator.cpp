@@ -56,6 +56,7 @@ Emulator::Emulator(Options o, std::string dir, std::shared_ptr<const TreeModel> 
            opts.refresh_token, opts.access_token,
            [d = state_dir](const std::string& rt) { write_file_atomically(d + "/refresh_token", rt); }),
       limiter(opts.qps, opts.burst, opts.daily_quota),
+      uploads(opts.upload_dir.empty() ? state_dir + "/oss" : opts.upload_dir),
       cdn_secret(AuthState::random_token()),
       tree_(std::move(tree)) {
   write_file_atomically(state_dir + "/access_token", auth.access_token());
@@ -79,6 +80,7 @@ void Emulator::replace_tree(std::shared_ptr<const TreeModel> tree) {
 
 std::string Emulator::sha1_of(const Node& file) {
   if (file.is_dir) return "";
+  if (!file.sha1.empty()) return file.sha1;
   return sha1s.get(source_of(file));
 }
 

@@ -14,8 +14,10 @@
 #include "faults.hpp"
 #include "options.hpp"
 #include "rate_limit.hpp"
+#include "recycle_bin.hpp"
 #include "stats.hpp"
 #include "tree_model.hpp"
+#include "upload_state.hpp"
 
 namespace dav115::fake115 {
 
@@ -57,13 +59,20 @@ class Emulator {
   void replace_tree(std::shared_ptr<const TreeModel> tree);
   // Upper-case hex; blocks while the background thread has not got to it yet.
   std::string sha1_of(const Node& file);
-  static ContentSource source_of(const Node& file) { return {file.id, file.size, file.local_path}; }
+  static ContentSource source_of(const Node& file) {
+    return {file.content_id.empty() ? file.id : file.content_id, file.size, file.local_path};
+  }
 
   Sha1Store sha1s;
   AuthState auth;
   RateLimiter limiter;
   Faults faults;
   Stats stats;
+  // The write side: the tree is copied, changed and replaced under write_mu (endpoints_write.cpp,
+  // endpoints_upload.cpp, oss.cpp); the recycle bin and the upload state are guarded by it too.
+  std::mutex write_mu;
+  RecycleBin recycle_bin;
+  UploadState uploads;
   const std::string cdn_secret;  // signs CDN links; random per process
 
   // Simultaneous downloads per CDN link, for the `c` cap.

@@ -2,7 +2,7 @@
 // The emulated endpoints, one function each, grouped by file: endpoints_passport.cpp,
 // endpoints_files.cpp (list, search), endpoints_info.cpp (get_info, user info),
 // endpoints_download.cpp (downurl). Auth, rate limits and faults are applied before these run.
-// Write endpoints are added by registering more handlers in proapi_handlers().
+// endpoints_write.cpp and endpoints_upload.cpp (the writes). All registered in proapi_handlers().
 #include <functional>
 #include <map>
 #include <string>
@@ -19,6 +19,19 @@ ApiReply handle_search(Emulator& emu, const ApiRequest& req);
 ApiReply handle_get_info(Emulator& emu, const ApiRequest& req);
 ApiReply handle_user_info(Emulator& emu, const ApiRequest& req);
 ApiReply handle_downurl(Emulator& emu, const ApiRequest& req);
+// endpoints_write.cpp
+ApiReply handle_folder_add(Emulator& emu, const ApiRequest& req);
+ApiReply handle_move(Emulator& emu, const ApiRequest& req);
+ApiReply handle_copy(Emulator& emu, const ApiRequest& req);
+ApiReply handle_update(Emulator& emu, const ApiRequest& req);
+ApiReply handle_delete(Emulator& emu, const ApiRequest& req);
+ApiReply handle_rb_list(Emulator& emu, const ApiRequest& req);
+ApiReply handle_rb_revert(Emulator& emu, const ApiRequest& req);
+ApiReply handle_rb_del(Emulator& emu, const ApiRequest& req);
+// endpoints_upload.cpp (the OSS side is oss.hpp)
+ApiReply handle_upload_init(Emulator& emu, const ApiRequest& req);
+ApiReply handle_upload_get_token(Emulator& emu, const ApiRequest& req);
+ApiReply handle_upload_resume(Emulator& emu, const ApiRequest& req);
 
 // proapi path -> handler (every one needs the bearer token).
 const std::map<std::string, ApiHandler>& proapi_handlers();

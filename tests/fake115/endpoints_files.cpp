@@ -57,7 +57,7 @@ nlohmann::json listing_entry(Emulator& emu, const TreeModel& tree, const Node& n
           {"fc", n.is_dir ? "0" : "1"},
           {"fn", n.name},
           {"fco", ""},
-          {"ism", "0"},
+          {"ism", n.starred ? "1" : "0"},
           {"isp", 0},
           {"pc", n.pick_code},
           {"upt", n.mtime},

@@ -19,6 +19,13 @@ const std::map<std::string, ApiHandler>& proapi_handlers() {
       {"/open/ufile/files", handle_list_files},   {"/open/ufile/search", handle_search},
       {"/open/folder/get_info", handle_get_info}, {"/open/user/info", handle_user_info},
       {"/open/ufile/downurl", handle_downurl},
+      // writes (endpoints_write.cpp, endpoints_upload.cpp)
+      {"/open/folder/add", handle_folder_add},    {"/open/ufile/move", handle_move},
+      {"/open/ufile/copy", handle_copy},          {"/open/ufile/update", handle_update},
+      {"/open/ufile/delete", handle_delete},      {"/open/rb/list", handle_rb_list},
+      {"/open/rb/revert", handle_rb_revert},      {"/open/rb/del", handle_rb_del},
+      {"/open/upload/init", handle_upload_init},  {"/open/upload/get_token", handle_upload_get_token},
+      {"/open/upload/resume", handle_upload_resume},
   };
   return handlers;
 }

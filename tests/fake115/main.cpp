@@ -89,8 +89,17 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", opts.latency_ms, "Delay added to every proapi call")->capture_default_str();
   app.add_option("--fail", opts.fail_rules,
                  "PATH:MODE:COUNT: the next COUNT calls to PATH (* = any) fail; MODE is 770004, 406, waf, empty, garbage "
-                 "or reset (repeatable)");
+                 "or reset (repeatable). OSS steps are oss:put, oss:initiate, oss:part, oss:complete, oss:abort, oss:callback");
   app.add_option("--cdn-cut", opts.cdn_cut, "BYTES:COUNT: the next COUNT CDN downloads are cut after BYTES body bytes");
+  app.add_option("--upload-dir", opts.upload_dir, "Where uploaded bytes are kept (default STATE_DIR/oss; emptied at start)");
+  app.add_option("--oss-bucket", opts.oss_bucket, "The OSS bucket upload/init hands out")->capture_default_str();
+  app.add_option("--sts-ttl", opts.sts_ttl, "Lifetime of get_token's STS credentials, seconds")->capture_default_str();
+  app.add_option("--get-token-shape", opts.get_token_shape,
+                 "get_token's data: object, or array (a one-element array, the type the doc gives; seen live by R115)")
+      ->check(CLI::IsMember({"object", "array"}))
+      ->capture_default_str();
+  app.add_option("--sign-check-min", opts.sign_check_min, "Instant uploads of files this big need the sign check (status 7)")
+      ->capture_default_str();
   app.add_option("--threads", opts.threads, "I/O threads")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -32,6 +32,13 @@ struct Options {
   std::vector<std::string> fail_rules;  // "PATH:MODE:COUNT" (PATH "*" = any)
   std::string cdn_cut;                  // "BYTES:COUNT"
 
+  // Uploads (endpoints_upload.cpp, oss.cpp).
+  std::string upload_dir;            // uploaded bytes; empty = STATE_DIR/oss (emptied at start)
+  std::string oss_bucket = "fhnfile";
+  int sts_ttl = 3600;                // seconds get_token's credentials stay valid
+  std::string get_token_shape = "object";  // "object" (what SDK-OL decodes) or "array" (the doc's type)
+  std::uint64_t sign_check_min = 1024 * 1024;  // instant uploads of files this big need the sign check
+
   int threads = 2;
 };
 

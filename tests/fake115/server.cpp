@@ -17,6 +17,7 @@
 #include "cdn.hpp"
 #include "control.hpp"
 #include "endpoints.hpp"
+#include "oss_session.hpp"
 
 namespace dav115::fake115 {
 namespace asio = boost::asio;
@@ -156,10 +157,27 @@ class Session {
   asio::awaitable<void> run() {
     boost::beast::flat_buffer buf;
     for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(1024 * 1024);
+      // The head first: OSS uploads (oss_session.hpp) stream their bodies to disk, the rest is small.
+      http::request_parser<http::empty_body> head;
+      head.header_limit(16 * 1024);
+      head.body_limit(boost::none);  // checked against Content-Length with the head: the real limits come below
       boost::system::error_code ec;
+      co_await http::async_read_header(sock_, buf, head, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      if (std::string_view(head.get().target()).rfind(kOssPrefix, 0) == 0) {
+        bool keep = false;
+        try {
+          keep = co_await serve_oss(emu_, sock_, buf, head);
+        } catch (const std::exception& e) {
+          spdlog::error("OSS request failed: {}", e.what());
+        }
+        if (!keep || !sock_.lowest_layer().is_open()) break;  // lowest_layer: TLS sessions too
+        continue;
+      }
+      constexpr std::uint64_t kApiBodyLimit = 1024 * 1024;
+      if (head.content_length().value_or(0) > kApiBodyLimit) break;  // API forms are small: drop the connection
+      http::request_parser<http::string_body> parser(std::move(head));
+      parser.body_limit(kApiBodyLimit);
       co_await http::async_read(sock_, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       Request req = parser.release();

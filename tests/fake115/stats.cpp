@@ -35,12 +35,18 @@ void Stats::cdn_bytes(std::uint64_t n) {
   cdn_bytes_ += n;
 }
 
+void Stats::oss_bytes(std::uint64_t n) {
+  std::lock_guard lk(mu_);
+  oss_bytes_ += n;
+}
+
 nlohmann::json Stats::to_json() const {
   std::lock_guard lk(mu_);
   return {{"calls", per_path_},
           {"results", per_result_},
           {"cdn_downloads", cdn_downloads_},
           {"cdn_bytes", cdn_bytes_},
+          {"oss_bytes", oss_bytes_},
           {"max_concurrent_per_link", max_concurrent_per_link_},
           {"last_seq", next_seq_ - 1}};
 }
@@ -58,7 +64,7 @@ void Stats::reset() {
   calls_.clear();
   per_path_.clear();
   per_result_.clear();
-  cdn_downloads_ = cdn_bytes_ = 0;
+  cdn_downloads_ = cdn_bytes_ = oss_bytes_ = 0;
   max_concurrent_per_link_ = 0;
 }
 

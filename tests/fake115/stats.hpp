@@ -23,6 +23,7 @@ class Stats {
   void record(CallRecord r);
   void cdn_started(const std::string& link_key, int now_active);
   void cdn_bytes(std::uint64_t n);
+  void oss_bytes(std::uint64_t n);  // request body bytes the OSS endpoint received
   nlohmann::json to_json() const;  // counters only; the caller adds token fields
   nlohmann::json calls_since(std::uint64_t since) const;
   void reset();
@@ -32,7 +33,7 @@ class Stats {
   std::uint64_t next_seq_ = 1;
   std::deque<nlohmann::json> calls_;  // bounded, oldest dropped first
   std::map<std::string, std::uint64_t> per_path_, per_result_;
-  std::uint64_t cdn_downloads_ = 0, cdn_bytes_ = 0;
+  std::uint64_t cdn_downloads_ = 0, cdn_bytes_ = 0, oss_bytes_ = 0;
   int max_concurrent_per_link_ = 0;
 };
 
