@@ -126,3 +126,21 @@ TEST_CASE("a body with thousands of property names keeps each distinct name once
   CHECK(req.props[kNames] == PropertyName{"urn:z", "p1"});
   CHECK(req.props[kNames + 1] == dav("getetag"));
 }
+
+TEST_CASE("names and namespaces that could not be echoed as XML are refused") {
+  auto body = [](std::string prop) {
+    return R"(<D:propfind xmlns:D="DAV:"><D:prop>)" + prop + "</D:prop></D:propfind>";
+  };
+  // pugixml itself accepts all of these; the 207 would then not be XML.
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:\xFF\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:\xED\xA0\x80\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:&#xFFFE;\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:&#1;\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<D:x\xFF/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<D:1x/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<D:-x/>")), PropfindParseError);
+  // Valid non-ASCII names and namespaces are fine.
+  auto ok = parse_propfind(body("<z:名前 xmlns:z=\"urn:例\"/>"));
+  REQUIRE(ok.props.size() == 1);
+  CHECK(ok.props[0] == PropertyName{"urn:例", "名前"});
+}
