@@ -144,3 +144,19 @@ TEST_CASE("names and namespaces that could not be echoed as XML are refused") {
   REQUIRE(ok.props.size() == 1);
   CHECK(ok.props[0] == PropertyName{"urn:例", "名前"});
 }
+
+TEST_CASE("a namespace shared by thousands of properties is stored once") {
+  const std::string ns = "urn:" + std::string(30000, 'n');
+  std::string body = R"(<D:propfind xmlns:D="DAV:"><D:prop xmlns:X=")" + ns + R"(">)";
+  for (int i = 0; i < 3600; ++i) body += "<X:p" + std::to_string(i) + "/>";
+  body += "<D:getetag/></D:prop></D:propfind>";
+  auto req = parse_propfind(body);
+  REQUIRE(req.props.size() == 3601);
+  CHECK(req.namespaces.size() == 2);  // the long one and DAV:
+  for (const auto& p : req.props)
+    if (p.local != "getetag") CHECK(p.ns.data() == req.props[0].ns.data());
+  CHECK(req.props[3599].ns == ns);
+  // Moving the request (as the handler does) keeps the names valid.
+  PropfindRequest moved = std::move(req);
+  CHECK(moved.props[0].ns == ns);
+}
