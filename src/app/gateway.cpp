@@ -123,7 +123,8 @@ int Gateway::run() {
   net::HttpClient http_client(ioc.get_executor(), client_opts);
   cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir);
   vfs::Tree tree(ioc.get_executor(), api, cfg);
-  webdav::Handler webdav_handler(tree, webdav::Options{cfg.mount_path, cfg.limits.client_deadline});
+  webdav::Handler webdav_handler(
+      tree, webdav::Options{cfg.mount_path, cfg.limits.client_deadline, cfg.limits.max_propfind_properties});
 
   Routes routes;
   routes.mount_path = cfg.mount_path;

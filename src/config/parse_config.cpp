@@ -47,6 +47,7 @@ void read_limits(Fields& f, Limits& l) {
   f.whole("max_header_bytes", l.max_header_bytes, 1024, big);
   f.whole("max_request_line_bytes", l.max_request_line_bytes, 256, big);
   f.whole("max_propfind_body_bytes", l.max_propfind_body_bytes, 0, big);
+  f.whole("max_propfind_properties", l.max_propfind_properties, 1, 100000);
   f.whole("max_other_body_bytes", l.max_other_body_bytes, 0, big);
   f.seconds("header_timeout_s", l.header_timeout);
   f.seconds("body_timeout_s", l.body_timeout);

@@ -230,6 +230,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     keep_alive = keep_alive && !impl_->draining;
     request_version_ = msg.version();
     if (req.method == "HEAD") res.head_only = true;
+    if (res.stream && !res.head_only && request_version_ < 11 && !declared_length(res)) keep_alive = false;
     bool ok = true;
     try {
       rec.bytes_sent = co_await write_response(res, keep_alive);
@@ -299,7 +300,8 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     copy_headers(res, out);
     set_keep_alive(out, keep_alive);
     if (auto len = declared_length(res)) out.content_length(*len);
-    else out.chunked(true);
+    else if (request_version_ >= 11) out.chunked(true);
+    // else HTTP/1.0, which has no chunked coding: the body ends where the connection closes.
     out.body().data = nullptr;
     out.body().more = true;
     bhttp::response_serializer<bhttp::buffer_body> sr{out};

@@ -6,6 +6,7 @@
 #include "dav115/webdav/depth_header.hpp"
 #include "dav115/serve/path_codec.hpp"
 #include "dav115/webdav/multistatus.hpp"
+#include "dav115/webdav/propfind_body.hpp"
 #include "dav115/webdav/propfind_request.hpp"
 #include "dav115/serve/request_path.hpp"
 #include "dav115/serve/upstream_error.hpp"
@@ -48,6 +49,13 @@ util::HttpResponse infinite_depth_refused() {
 }
 
 util::HttpResponse not_found() { return util::text_response(404, "Not Found"); }
+
+// RFC 4918 §11.2: the body is well-formed and understood, but this server will not carry it out.
+util::HttpResponse too_many_properties(std::size_t asked, std::size_t limit) {
+  return util::text_response(422, "this PROPFIND names " + std::to_string(asked) +
+                                      " properties; dav115 answers at most " + std::to_string(limit) +
+                                      " per request (limits.max_propfind_properties)");
+}
 
 }  // namespace
 
@@ -98,6 +106,8 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   } catch (const PropfindParseError& e) {
     co_return util::text_response(400, std::string("bad PROPFIND body: ") + e.what());
   }
+  if (request.props.size() > opts_.max_propfind_properties)
+    co_return too_many_properties(request.props.size(), opts_.max_propfind_properties);
 
   const auto deadline = std::chrono::steady_clock::now() + opts_.client_deadline;
   const bool is_root = path.segments.empty();
@@ -122,33 +132,38 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   if (vanished || !node || (!node->is_dir && path.trailing_slash && !is_root)) co_return not_found();
   // Depth infinity on a file is the same as depth 0; on a folder it would walk the whole drive.
   if (*depth == Depth::Infinity && node->is_dir) co_return infinite_depth_refused();
+  if (is_root && request.mode == PropfindRequest::Mode::AllProp && !quota) {
+    // Quota is a bonus in allprop: served from Tree's TTL cache, and a root listing never fails for it.
+    try {
+      auto asking = tree_.quota(deadline);
+      quota = co_await std::move(asking);
+    } catch (const vfs::BackendError&) {
+    }
+  }
 
   // The request's own href echoes the segments as the client sent them; children use 115's names.
-  std::string parent_href = mount_href_;
-  std::string_view self_segment;
+  PropfindBody::Parts parts;
+  parts.parent_href = mount_href_;
   if (!is_root) {
     for (std::size_t i = 0; i + 1 < path.segments.size(); ++i) {
-      serve::append_encoded_segment(parent_href, path.segments[i]);
-      parent_href += '/';
+      serve::append_encoded_segment(parts.parent_href, path.segments[i]);
+      parts.parent_href += '/';
     }
-    self_segment = path.segments.back();
+    parts.self_segment = path.segments.back();
   }
+  parts.self = std::move(*node);
+  parts.self_is_root = is_root;
+  parts.quota = quota;
+  parts.listing = std::move(listing);
 
-  MultistatusWriter writer(request, 1 + (listing ? listing->entries.size() : 0));
-  const vfs::Quota* quota_ptr = quota ? &*quota : nullptr;
-  writer.add(parent_href, self_segment, *node, is_root, quota_ptr);
-  if (listing) {
-    std::string self_href = parent_href;
-    if (!is_root) {
-      serve::append_encoded_segment(self_href, self_segment);
-      self_href += '/';
-    }
-    for (const vfs::Node& child : listing->entries) writer.add(self_href, child.name, child, false);
-  }
-
+  auto body = std::make_shared<PropfindBody>(request, std::move(parts));
+  body->render(kBufferedBytes);
   util::HttpResponse r;
   r.status = 207;
-  r.body = writer.finish();
+  if (body->complete())
+    r.body = body->take_all();
+  else
+    r.stream = std::move(body);  // chunked: the size is known only at the end
   r.set("Content-Type", "application/xml; charset=utf-8");
   co_return r;
 }

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
+
+#include "dav115/webdav/xml_text.hpp"
 
 namespace dav115::webdav {
 namespace {
@@ -85,17 +88,55 @@ bool all_whitespace(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
-// The names already in `out`, as "ns\0local": a linear search made a 64 KB body of distinct names
-// cost seconds of CPU (found by fuzz/propfind_fuzz.cpp).
-using SeenNames = std::unordered_set<std::string>;
+// Collects the properties of a request: namespace URIs stored once each, duplicates dropped.
+class PropertyCollector {
+ public:
+  explicit PropertyCollector(PropfindRequest& req) : req_(req) {}
 
-void add_unique(std::vector<PropertyName>& out, SeenNames& seen, const Element& e) {
-  std::string key;
-  key.reserve(e.ns.size() + 1 + e.local.size());
-  key.append(e.ns).push_back('\0');
-  key.append(e.local);
-  if (seen.insert(std::move(key)).second) out.push_back(PropertyName{std::string(e.ns), std::string(e.local)});
-}
+  void add(const Element& e) {
+    std::string_view ns = intern(e.ns);
+    if (!is_xml_text(e.local)) throw PropfindParseError("an element name that is not UTF-8 XML text");
+    // pugixml lets a name start with a digit, '-' or '.' after a prefix ("X:1a"): not an NCName.
+    char first = e.local.empty() ? '0' : e.local.front();
+    if ((first >= '0' && first <= '9') || first == '-' || first == '.')
+      throw PropfindParseError("a property name that is not an XML name");
+    // Interned: equal namespaces have equal addresses, so the address stands for the URI.
+    if (seen_.emplace(ns.data(), e.local).second) req_.props.push_back(PropertyName{ns, std::string(e.local)});
+  }
+
+ private:
+  // Property names and namespaces are echoed in the 207. pugixml checks neither the encoding nor
+  // the characters (it takes any byte >= 0x80 as a name character, and decodes "&#xFFFE;" in a
+  // namespace), so a body that is not XML could make our answer not XML either: refuse it, as a
+  // parser must.
+  std::string_view intern(std::string_view ns) {
+    // Every property under one declaration has the very same view: skip hashing a long URI again.
+    if (ns.data() == last_in_.data() && ns.size() == last_in_.size()) return last_out_;
+    auto it = interned_.find(ns);
+    if (it == interned_.end()) {
+      if (!is_xml_text(ns)) throw PropfindParseError("a namespace URI that is not UTF-8 XML text");
+      req_.namespaces.push_back(std::make_unique<const std::string>(ns));
+      std::string_view stored = *req_.namespaces.back();
+      it = interned_.emplace(stored, stored).first;
+    }
+    last_in_ = ns;
+    last_out_ = it->second;
+    return last_out_;
+  }
+
+  struct KeyHash {
+    std::size_t operator()(const std::pair<const char*, std::string_view>& k) const {
+      return std::hash<const char*>()(k.first) ^ (std::hash<std::string_view>()(k.second) * 31);
+    }
+  };
+
+  PropfindRequest& req_;
+  std::unordered_map<std::string_view, std::string_view> interned_;  // views into req_.namespaces
+  std::string_view last_in_, last_out_;
+  // (interned namespace address, local name): a linear search made a 64 KB body of distinct names
+  // cost seconds of CPU (found by fuzz/propfind_fuzz.cpp).
+  std::unordered_set<std::pair<const char*, std::string_view>, KeyHash> seen_;
+};
 
 }  // namespace
 
@@ -128,7 +169,7 @@ PropfindRequest parse_propfind(std::string_view body) {
   PropfindRequest req;
   int modes = 0;
   const Element* include = nullptr;
-  SeenNames seen;
+  PropertyCollector collect(req);
   for (const Element& child : propfind.children) {
     if (child.ns != kDavNamespace) continue;  // RFC 4918 §17: ignore unknown elements
     if (child.local == "allprop") {
@@ -140,14 +181,14 @@ PropfindRequest parse_propfind(std::string_view body) {
     } else if (child.local == "prop") {
       req.mode = PropfindRequest::Mode::Prop;
       ++modes;
-      for (const Element& p : child.children) add_unique(req.props, seen, p);
+      for (const Element& p : child.children) collect.add(p);
     } else if (child.local == "include") {
       include = &child;
     }
   }
   if (modes != 1) throw PropfindParseError("DAV:propfind needs exactly one of allprop, propname or prop");
   if (include && req.mode == PropfindRequest::Mode::AllProp)
-    for (const Element& p : include->children) add_unique(req.props, seen, p);
+    for (const Element& p : include->children) collect.add(p);
   return req;
 }
 

@@ -1,6 +1,7 @@
 #include "support/multistatus.hpp"
 
 #include <pugixml.hpp>
+#include <utf8proc.h>
 
 #include <stdexcept>
 
@@ -37,7 +38,26 @@ std::string inner_text(pugi::xml_node n) {
 }
 }  // namespace
 
+std::string first_non_xml_char(const std::string& text) {
+  auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  auto left = static_cast<utf8proc_ssize_t>(text.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = -1;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    const std::size_t at = text.size() - static_cast<std::size_t>(left);
+    if (n <= 0 || cp < 0) return "ill-formed UTF-8 at byte " + std::to_string(at);
+    // XML 1.0 Char: tab, LF, CR, U+0020..U+D7FF, U+E000..U+FFFD, U+10000..U+10FFFF.
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF)
+      return "code point " + std::to_string(cp) + " (not allowed in XML) at byte " + std::to_string(at);
+    p += n;
+    left -= n;
+  }
+  return "";
+}
+
 std::vector<DavResponse> parse_multistatus(const std::string& body) {
+  // pugixml checks neither the encoding nor the character set: a client's parser does.
+  if (auto bad = first_non_xml_char(body); !bad.empty()) throw std::runtime_error("multistatus has " + bad);
   pugi::xml_document doc;
   auto res = doc.load_buffer(body.data(), body.size());
   if (!res) throw std::runtime_error(std::string("multistatus is not well-formed XML: ") + res.description());

@@ -13,7 +13,11 @@ struct DavResponse {
   bool is_collection = false;
 };
 
-// Throws std::runtime_error if the body is not a well-formed multistatus.
+// "" when `text` is well-formed UTF-8 made only of characters XML 1.0 allows; else what is wrong, where.
+std::string first_non_xml_char(const std::string& text);
+
+// Throws std::runtime_error if the body is not a well-formed multistatus (encoding and characters
+// included).
 std::vector<DavResponse> parse_multistatus(const std::string& body);
 
 }  // namespace dav115::test

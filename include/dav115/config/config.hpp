@@ -71,6 +71,9 @@ struct Limits {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_request_line_bytes = 8 * 1024;
   std::size_t max_propfind_body_bytes = 64 * 1024;
+  // Far more named properties than any real client asks for (rclone 4, Kodi 5, davfs2 7): each one is
+  // echoed in every entry of a listing, so the count multiplies the size of the answer.
+  std::size_t max_propfind_properties = 200;
   std::size_t max_other_body_bytes = 0;  // GET/HEAD/OPTIONS carry no body
   std::chrono::seconds header_timeout{15};
   std::chrono::seconds body_timeout{30};

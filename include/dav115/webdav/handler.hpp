@@ -14,6 +14,8 @@ namespace dav115::webdav {
 struct Options {
   std::string mount_path = "/";                // begins and ends with '/'
   std::chrono::seconds client_deadline{25};    // how long a PROPFIND may wait for upstream before 503
+  // A PROPFIND naming more properties than this is answered 422 (limits.max_propfind_properties).
+  std::size_t max_propfind_properties = 200;
 };
 
 // What OPTIONS advertises and 405 answers carry.

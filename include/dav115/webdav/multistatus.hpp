@@ -1,7 +1,9 @@
 #pragma once
-// Renders a PROPFIND 207 Multi-Status body by hand: compact (no whitespace, prefixes D: and O:),
-// one growing buffer, no DOM. Windows treats a listing over 1,000,000 bytes as empty, and the
-// benchmark wants 10,000-entry listings fast, so each entry costs a few appends and no allocation.
+// Renders a PROPFIND 207 Multi-Status body by hand: compact (no whitespace, prefixes D: and O:, and
+// X0, X1, ... for the client's own namespaces, each declared once on the root element), one buffer,
+// no DOM. Windows treats a listing over 1,000,000 bytes as empty, and the benchmark wants
+// 10,000-entry listings fast, so each entry costs a few appends and no allocation. The buffer can be
+// drained as it fills (PropfindBody streams big responses that way).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,12 +31,13 @@ enum class LiveProperty {
 
 std::optional<LiveProperty> find_live_property(const PropertyName& name);
 
-// True when the request names a quota property (the handler then fetches the quota, once).
+// True when the request names a quota property (the handler then fetches the quota, once). allprop
+// shows quota on the mount root too, but only as a bonus: the handler fetches it without failing.
 bool asks_for_quota(const PropfindRequest& request);
 
 class MultistatusWriter {
  public:
-  // `expected_responses` only sizes the buffer.
+  // `expected_responses` only sizes the buffer. The writer keeps no reference to `request`.
   MultistatusWriter(const PropfindRequest& request, std::size_t expected_responses);
 
   // One <D:response>. `href_prefix` is already percent-encoded and ends in '/'; `last_segment` is the
@@ -43,20 +46,29 @@ class MultistatusWriter {
   void add(std::string_view href_prefix, std::string_view last_segment, const vfs::Node& node, bool is_root,
            const vfs::Quota* quota = nullptr);
 
-  // The finished document; the writer is spent afterwards.
+  // Bytes rendered and not yet taken.
+  std::size_t pending() const { return out_.size() - taken_; }
+  // Moves up to `n` rendered bytes to `dst`; returns how many.
+  std::size_t take(char* dst, std::size_t n);
+  // Ends the document; nothing may be added afterwards.
+  void close();
+  // What was rendered and not taken; the writer is spent afterwards.
+  std::string release();
+  // close() and release().
   std::string finish();
 
  private:
   struct Wanted {
     std::optional<LiveProperty> live;
-    const PropertyName* name;  // for unknown properties (and names in propname mode)
+    std::string empty_element;  // "<D:getetag/>", "<X0:foo/>": the 404 and propname form
+    bool report_missing;        // asked by name; allprop's own list just leaves absent ones out
   };
   void render_value(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Quota* quota);
-  void render_missing(const Wanted& w);
 
-  const PropfindRequest& request_;
+  PropfindRequest::Mode mode_;
   std::vector<Wanted> wanted_;
   std::string out_;
+  std::size_t taken_ = 0;  // bytes at the front of out_ already taken
   std::string found_;    // this entry's 200 propstat contents, reused across entries
   std::string missing_;  // this entry's 404 propstat contents, reused across entries
   std::string segment_;  // the encoded last segment, before XML escaping

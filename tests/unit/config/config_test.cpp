@@ -440,3 +440,17 @@ TEST_CASE("validate() checks a config built in code") {
   c.cloud115.page_size = 5000;
   CHECK_THROWS_AS(dav115::config::validate(c), ConfigError);
 }
+
+TEST_CASE("limits.max_propfind_properties: default 200, read, and kept within 1..100000") {
+  CleanEnv env;
+  CHECK(parse_config(minimal().dump()).limits.max_propfind_properties == 200);
+  auto with = [](json value) {
+    json j = minimal();
+    j["limits"] = {{"max_propfind_properties", value}};
+    return j;
+  };
+  CHECK(parse_config(with(4000).dump()).limits.max_propfind_properties == 4000);
+  CHECK(error_setting(with(0)) == "limits.max_propfind_properties");
+  CHECK(error_setting(with(100001)) == "limits.max_propfind_properties");
+  CHECK(error_setting(with("many")) == "limits.max_propfind_properties");
+}

@@ -106,6 +106,20 @@ TEST_CASE("streamed bodies arrive intact, with Content-Length or chunked, and HE
   CHECK(after->body.find("GET /after-head") == 0);
 }
 
+TEST_CASE("a stream of unknown length to an HTTP/1.0 client is not chunked: it ends with the connection") {
+  // HTTP/1.0 has no chunked coding (a big PROPFIND 207 is such a stream).
+  TestServer s;
+  RawClient c(s.port());
+  REQUIRE(c.send("GET /chunked/70000 HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n"
+                 "Authorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n"));
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->header("transfer-encoding").empty());
+  CHECK(r->header("connection") != "keep-alive");
+  CHECK(r->body == pattern(70000));
+}
+
 TEST_CASE("a handler exception becomes a 500 and the server keeps serving") {
   TestServer s;
   RawClient c(s.port());

@@ -31,8 +31,10 @@ class MemoryApi : public cloud115::Api {
     if (it == folders.end()) throw cloud115::ApiError(cloud115::ErrorKind::NotFound, 50003, "no such folder");
     co_return it->second;
   }
+  bool quota_fails = false;  // only the quota call fails
   asio::awaitable<cloud115::Quota> quota(cloud115::CallOptions) override {
     if (failure) throw *failure;
+    if (quota_fails) throw cloud115::ApiError(cloud115::ErrorKind::RateLimited, 770004, "slow down", 7s);
     ++quota_calls;
     co_return quota_value;
   }
@@ -227,11 +229,54 @@ TEST_CASE("quota properties on the root come from the upstream, only when asked"
   CHECK(sub.body.find("HTTP/1.1 404 Not Found") != std::string::npos);
   CHECK(sub.body.find(">300<") == std::string::npos);
 
-  int calls = f.api.quota_calls;
-  auto all = f.send("PROPFIND", "/dav/", "0");
-  REQUIRE(all.status == 207);
-  CHECK(all.body.find("quota") == std::string::npos);
-  CHECK(f.api.quota_calls == calls);  // allprop does not fetch quota
+}
+
+TEST_CASE("allprop shows quota on the mount root only, from the cached figures") {
+  Fixture f;
+  auto root = f.send("PROPFIND", "/dav/", "0");
+  REQUIRE(root.status == 207);
+  CHECK(root.body.find("<D:quota-available-bytes>700</D:quota-available-bytes>") != std::string::npos);
+  CHECK(root.body.find("<D:quota-used-bytes>300</D:quota-used-bytes>") != std::string::npos);
+  CHECK(f.api.quota_calls == 1);
+
+  auto listing = f.send("PROPFIND", "/dav/", "1");  // the root and its children
+  REQUIRE(listing.status == 207);
+  CHECK(hrefs_of(listing).size() == 4);
+  const auto first = listing.body.find("quota-used-bytes");
+  REQUIRE(first != std::string::npos);
+  CHECK(first < listing.body.find("</D:response>"));  // in the root's own response...
+  CHECK(listing.body.find("quota-used-bytes", listing.body.find("</D:response>")) ==
+        std::string::npos);  // ...and nowhere else
+  CHECK(f.api.quota_calls == 1);  // cached (cache.quota_ttl)
+
+  auto sub = f.send("PROPFIND", "/dav/Movies/", "1");
+  REQUIRE(sub.status == 207);
+  CHECK(sub.body.find("quota") == std::string::npos);
+  CHECK(f.api.quota_calls == 1);
+}
+
+TEST_CASE("allprop on the root still answers when the quota cannot be fetched") {
+  Fixture f;
+  f.api.quota_fails = true;
+  auto root = f.send("PROPFIND", "/dav/", "1");
+  REQUIRE(root.status == 207);
+  CHECK(hrefs_of(root).size() == 4);
+  CHECK(root.body.find("quota") == std::string::npos);
+}
+
+TEST_CASE("a PROPFIND naming more properties than the limit is 422, at the limit 207") {
+  Fixture f;
+  auto body = [](int n) {
+    std::string b = R"(<propfind xmlns="DAV:" xmlns:z="urn:z"><prop>)";
+    for (int i = 0; i < n; ++i) b += "<z:p" + std::to_string(i) + "/>";
+    return b + "</prop></propfind>";
+  };
+  auto over = f.send("PROPFIND", "/dav/readme.txt", "0", body(201));
+  CHECK(over.status == 422);
+  CHECK(over.body.find("201") != std::string::npos);
+  CHECK(over.body.find("max_propfind_properties") != std::string::npos);
+  auto at = f.send("PROPFIND", "/dav/readme.txt", "0", body(200));
+  CHECK(at.status == 207);
 }
 
 TEST_CASE("an upstream failure is 503 with Retry-After, never 404 or an empty 207") {

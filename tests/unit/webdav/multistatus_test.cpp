@@ -2,10 +2,19 @@
 
 #include <pugixml.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <vector>
+
 #include <map>
 #include <string>
 
 #include "dav115/webdav/multistatus.hpp"
+#include "dav115/webdav/propfind_body.hpp"
+#include "dav115/webdav/xml_text.hpp"
 
 using namespace dav115;
 using namespace dav115::webdav;
@@ -120,8 +129,8 @@ TEST_CASE("named props: unknown ones go into a separate 404 propstat") {
   CHECK(d[kOk].child("D:getetag"));
   CHECK_FALSE(d[kOk].child("D:displayname"));  // not asked
   auto dm = d[kMissing];
-  CHECK(dm.child("X:nope"));
-  CHECK(std::string(dm.child("X:nope").attribute("xmlns:X").value()) == "urn:x");
+  CHECK(dm.child("X0:nope"));
+  CHECK(std::string(p.doc.child("D:multistatus").attribute("xmlns:X0").value()) == "urn:x");
   CHECK(dm.child("bare"));
   CHECK(dm.child("O:checksums"));       // folders have no checksum
   CHECK(dm.child("D:quota-used-bytes"));  // not the root
@@ -165,4 +174,115 @@ TEST_CASE("propname lists names without values") {
   CHECK(std::string(ok.child_value("D:getetag")).empty());
   CHECK(ok.child("O:checksums"));
   CHECK_FALSE(ok.child("D:quota-used-bytes"));
+}
+
+TEST_CASE("each client namespace is declared once per response, however many properties and entries") {
+  // The shape of the issue-9 attack: thousands of properties in one very long namespace.
+  const std::string ns = "urn:" + std::string(30000, 'n');
+  PropfindRequest req;
+  req.mode = PropfindRequest::Mode::Prop;
+  for (int i = 0; i < 3600; ++i) req.props.push_back({ns, "p" + std::to_string(i)});
+  req.props.push_back({"urn:other", "q"});
+  MultistatusWriter w(req, 3);
+  w.add("/", "", folder(""), true);
+  w.add("/", "a.txt", file("a.txt", 1), false);
+  w.add("/", "b.txt", file("b.txt", 1), false);
+  std::string xml = w.finish();
+  CHECK(xml.find(ns) == xml.rfind(ns));  // exactly once
+  CHECK(xml.size() < ns.size() + 3 * 3601 * 16 + 4096);  // ~ "<X0:p1234/>" per property per entry
+  Parsed p;
+  parse(xml, p);
+  auto ms = p.doc.child("D:multistatus");
+  CHECK(std::string(ms.attribute("xmlns:X0").value()) == ns);
+  CHECK(std::string(ms.attribute("xmlns:X1").value()) == "urn:other");
+  for (const char* href : {"/", "/a.txt", "/b.txt"}) {
+    auto missing = p.by_href[href][kMissing];
+    REQUIRE(missing);
+    CHECK(std::distance(missing.children().begin(), missing.children().end()) == 3601);
+    CHECK(missing.child("X0:p3599"));
+    CHECK(missing.child("X1:q"));
+  }
+}
+
+TEST_CASE("names that are not XML text are shown with U+FFFD, never emitted raw") {
+  PropfindRequest all;
+  MultistatusWriter w(all, 3);
+  w.add("/", "bad\xFF" "name", file("bad\xFF" "name", 1), false);
+  w.add("/", "nonchar\xEF\xBF\xBE", file("nonchar\xEF\xBF\xBE", 1), false);
+  w.add("/", "ctl\x01", folder("ctl\x01"), false);
+  std::string xml = w.finish();
+  CHECK(is_xml_text(xml));
+  Parsed p;
+  parse(xml, p);
+  REQUIRE(p.hrefs.size() == 3);
+  CHECK(std::string(p.by_href[p.hrefs[0]][kOk].child_value("D:displayname")) == "bad\xEF\xBF\xBDname");
+  CHECK(std::string(p.by_href[p.hrefs[1]][kOk].child_value("D:displayname")) == "nonchar\xEF\xBF\xBD");
+  CHECK(std::string(p.by_href[p.hrefs[2]][kOk].child_value("D:displayname")) == "ctl\xEF\xBF\xBD");
+  CHECK(p.hrefs[0] == "/bad%FFname");  // hrefs are percent-encoded bytes: ASCII, and GET finds the file
+}
+
+TEST_CASE("allprop carries quota on the mount root only; allprop+include reports it missing elsewhere") {
+  PropfindRequest all;
+  vfs::Quota q{1000, 400, 600};
+  MultistatusWriter w(all, 2);
+  w.add("/", "", folder(""), true, &q);
+  w.add("/", "d", folder("d"), false);
+  Parsed p;
+  parse(w.finish(), p);
+  auto root = p.by_href["/"];
+  CHECK(std::string(root[kOk].child_value("D:quota-available-bytes")) == "600");
+  CHECK(std::string(root[kOk].child_value("D:quota-used-bytes")) == "400");
+  auto d = p.by_href["/d/"];
+  CHECK(d.count(kMissing) == 0);  // allprop does not 404 what it did not name
+  CHECK_FALSE(d[kOk].child("D:quota-used-bytes"));
+
+  PropfindRequest include;
+  include.props = {{"DAV:", "quota-used-bytes"}};
+  MultistatusWriter wi(include, 1);
+  wi.add("/", "d", folder("d"), false);
+  Parsed pi;
+  parse(wi.finish(), pi);
+  CHECK(pi.by_href["/d/"][kMissing].child("D:quota-used-bytes"));
+}
+
+TEST_CASE("a streamed body is the same document as the one rendered at once") {
+  PropfindRequest req;
+  req.mode = PropfindRequest::Mode::Prop;
+  for (int i = 0; i < 50; ++i) req.props.push_back({"urn:long-enough-namespace", "property-" + std::to_string(i)});
+  auto listing = std::make_shared<vfs::Listing>();
+  for (int i = 0; i < 3000; ++i) listing->entries.push_back(file("file " + std::to_string(i) + ".mkv", 100 + i));
+
+  auto parts = [&] {
+    PropfindBody::Parts p;
+    p.parent_href = "/dav/";
+    p.self_segment = "Movies";
+    p.self = folder("Movies");
+    p.listing = listing;
+    return p;
+  };
+  PropfindBody whole(req, parts());
+  whole.render(SIZE_MAX);
+  REQUIRE(whole.complete());
+  const std::string expected = whole.take_all();
+  REQUIRE(expected.size() > 2 * kBufferedBytes);
+
+  PropfindBody streamed(req, parts());
+  streamed.render(kBufferedBytes);
+  CHECK_FALSE(streamed.complete());
+  std::string got;
+  std::vector<char> chunk(64 * 1024);
+  boost::asio::io_context io;
+  for (int reads = 0; reads < 100000; ++reads) {
+    std::size_t n = 0;
+    boost::asio::co_spawn(io, streamed.read(boost::asio::buffer(chunk)), [&](std::exception_ptr e, std::size_t r) {
+      REQUIRE_FALSE(e);
+      n = r;
+    });
+    io.restart();
+    io.run();
+    if (n == 0) break;
+    got.append(chunk.data(), n);
+  }
+  CHECK(got.size() == expected.size());
+  CHECK(got == expected);
 }

@@ -126,3 +126,37 @@ TEST_CASE("a body with thousands of property names keeps each distinct name once
   CHECK(req.props[kNames] == PropertyName{"urn:z", "p1"});
   CHECK(req.props[kNames + 1] == dav("getetag"));
 }
+
+TEST_CASE("names and namespaces that could not be echoed as XML are refused") {
+  auto body = [](std::string prop) {
+    return R"(<D:propfind xmlns:D="DAV:"><D:prop>)" + prop + "</D:prop></D:propfind>";
+  };
+  // pugixml itself accepts all of these; the 207 would then not be XML.
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:\xFF\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:\xED\xA0\x80\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:&#xFFFE;\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<z:x xmlns:z=\"urn:&#1;\"/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<D:x\xFF/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<D:1x/>")), PropfindParseError);
+  CHECK_THROWS_AS(parse_propfind(body("<D:-x/>")), PropfindParseError);
+  // Valid non-ASCII names and namespaces are fine.
+  auto ok = parse_propfind(body("<z:名前 xmlns:z=\"urn:例\"/>"));
+  REQUIRE(ok.props.size() == 1);
+  CHECK(ok.props[0] == PropertyName{"urn:例", "名前"});
+}
+
+TEST_CASE("a namespace shared by thousands of properties is stored once") {
+  const std::string ns = "urn:" + std::string(30000, 'n');
+  std::string body = R"(<D:propfind xmlns:D="DAV:"><D:prop xmlns:X=")" + ns + R"(">)";
+  for (int i = 0; i < 3600; ++i) body += "<X:p" + std::to_string(i) + "/>";
+  body += "<D:getetag/></D:prop></D:propfind>";
+  auto req = parse_propfind(body);
+  REQUIRE(req.props.size() == 3601);
+  CHECK(req.namespaces.size() == 2);  // the long one and DAV:
+  for (const auto& p : req.props)
+    if (p.local != "getetag") CHECK(p.ns.data() == req.props[0].ns.data());
+  CHECK(req.props[3599].ns == ns);
+  // Moving the request (as the handler does) keeps the names valid.
+  PropfindRequest moved = std::move(req);
+  CHECK(moved.props[0].ns == ns);
+}
