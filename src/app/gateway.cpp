@@ -7,9 +7,11 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <spdlog/spdlog.h>
 #include <thread>
 
@@ -21,6 +23,7 @@
 #include "dav115/http/server.hpp"
 #include "dav115/net/http_client.hpp"
 #include "dav115/store/atomic_file.hpp"
+#include "dav115/store/state_lock.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/handler.hpp"
 
@@ -112,6 +115,14 @@ int Gateway::run() {
     spdlog::critical("cannot create state_dir {}: {}", cfg.state_dir, e.what());
     return 1;
   }
+  // Before anything reads or refreshes the tokens in it; held until run() returns.
+  std::optional<store::StateDirLock> state_lock;
+  try {
+    state_lock.emplace(cfg.state_dir);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot lock state_dir {}: {}", cfg.state_dir, e.what());
+    return 1;
+  }
 
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(threads);
@@ -121,7 +132,10 @@ int Gateway::run() {
   client_opts.verify_tls = cfg.cloud115.verify_tls;
   client_opts.ca_file = cfg.cloud115.ca_file;
   net::HttpClient http_client(ioc.get_executor(), client_opts);
-  cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir);
+  // Blocking work (the token file's fsync) runs here, never on the I/O threads.
+  asio::thread_pool blocking_pool(1);
+  cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir,
+                              cloud115::BlockingWork{blocking_pool.get_executor(), {}});
   vfs::Tree tree(ioc.get_executor(), api, cfg);
   webdav::Handler webdav_handler(
       tree, webdav::Options{cfg.mount_path, cfg.limits.client_deadline, cfg.limits.max_propfind_properties});
@@ -216,6 +230,7 @@ int Gateway::run() {
   for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  blocking_pool.join();  // finish a token save in progress: that pair may be the only live one
 
   {
     std::lock_guard lk(self.mu);

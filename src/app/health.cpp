@@ -17,7 +17,8 @@ std::pair<bool, std::string> health_report(const cloud115::UpstreamStatus& upstr
                                            const std::string& version) {
   std::string status = "ok";
   if (upstream.token == cloud115::TokenState::ReauthRequired) status = "reauth_required";
-  else if (upstream.cooling_down || upstream.token == cloud115::TokenState::Unknown) status = "degraded";
+  else if (upstream.cooling_down || upstream.token == cloud115::TokenState::Unknown || !upstream.persist_error.empty())
+    status = "degraded";  // an unsaved token pair is lost on restart: the operator must know
 
   // ordered_json keeps the documented key order, which is easier to read in a terminal.
   nlohmann::ordered_json doc = {
@@ -25,7 +26,8 @@ std::pair<bool, std::string> health_report(const cloud115::UpstreamStatus& upstr
       {"token",
        {{"state", token_state_name(upstream.token)},
         {"access_expires_at", upstream.access_expires_at},
-        {"refreshes", upstream.refreshes}}},
+        {"refreshes", upstream.refreshes},
+        {"persist_error", upstream.persist_error}}},
       {"upstream",
        {{"cooling_down", upstream.cooling_down},
         {"cooldown_until", upstream.cooldown_until},

@@ -13,6 +13,7 @@
 #include "dav115/cloud115/json_mapping.hpp"
 #include "dav115/cloud115/open_api_client.hpp"
 #include "dav115/cloud115/rate_governor.hpp"
+#include "dav115/cloud115/token_saver.hpp"
 #include "dav115/store/token_state.hpp"
 #include "dav115/util/single_flight.hpp"
 
@@ -26,12 +27,14 @@ using SteadyClock = std::chrono::steady_clock;
 std::int64_t unix_now();
 
 struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
-  Impl(boost::asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg, std::string state_dir);
+  Impl(boost::asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg, std::string state_dir,
+       BlockingWork blocking);
 
   boost::asio::any_io_executor ex;
   net::HttpClient& http;
   std::filesystem::path state_dir;
   RateGovernor governor;
+  TokenSaver saver;  // never called with `mu` held: status() and every call take it
   util::SingleFlight<int, bool> refresh_flight;
 
   mutable std::mutex mu;  // guards everything below
@@ -45,6 +48,8 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   bool stopped = false;
   std::uint64_t timer_id = 0;
   std::shared_ptr<boost::asio::steady_timer> refresh_timer;
+  std::string persist_error;  // why the pair in use is not on disk; empty when it is
+  bool persist_retrying = false;
 
   // --- token_flow.cpp
   boost::asio::awaitable<void> start();
@@ -54,7 +59,12 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   boost::asio::awaitable<void> refresh(std::uint64_t seen_generation, CallOptions opts);
   boost::asio::awaitable<void> refresh_once(std::uint64_t seen_generation, CallOptions opts);
   void enter_reauth_locked(long long code, const std::string& why);
-  void persist_locked();
+  // Saves the pair now in use (off the I/O threads); on failure records persist_error and retries with
+  // back-off until a save succeeds. Fire and forget: callers hold `mu`.
+  void persist_current_locked();
+  boost::asio::awaitable<void> persist_until_saved();
+  // Records the outcome of a save of `generation` (from a coroutine, without `mu` held).
+  void note_saved(std::uint64_t generation, const std::string& error);
   void schedule_refresh_locked(std::optional<std::chrono::seconds> delay = std::nullopt);
   void reload(const config::Cloud115& new_cfg);
   void stop();
@@ -67,6 +77,7 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
     std::string path;                // "/open/ufile/files"
     net::Headers params;             // query (GET) or form (POST)
     std::string user_agent;          // empty = cfg.user_agent
+    std::optional<bool> idempotent{};  // unset: by method (GET yes, POST no); see net::Request
   };
   boost::asio::awaitable<nlohmann::json> call(Call c, CallOptions opts);
   struct Attempt {

@@ -214,6 +214,7 @@ ListPage parse_list_page(const json& body) {
     p.count = p.entries.size();
   }
   if (const json* cid = member(body, "cid")) p.cid = as_string(*cid);
+  if (const json* off = member(body, "offset")) p.offset = as_size(*off);
   return p;
 }
 

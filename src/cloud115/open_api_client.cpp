@@ -55,11 +55,12 @@ net::Headers api_headers(const std::string& access, const std::string& user_agen
 }  // namespace
 
 OpenApiClient::Impl::Impl(asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg,
-                          std::string state_dir)
+                          std::string state_dir, BlockingWork blocking)
     : ex(std::move(ex)),
       http(http),
       state_dir(std::move(state_dir)),
       governor(cfg.rate_limit.qps, cfg.rate_limit.burst),
+      saver(std::move(blocking), store::token_file(this->state_dir)),
       cfg(cfg) {
   auto& m = util::Metrics::global();
   m.describe("dav115_upstream_calls_total", "counter", "Calls to the 115 API by endpoint and result");
@@ -88,6 +89,7 @@ asio::awaitable<OpenApiClient::Impl::Attempt> OpenApiClient::Impl::attempt_once(
       req.timeout = std::clamp(left, std::chrono::milliseconds(1000), cfg.request_timeout);
     }
     req.method = c.method;
+    req.idempotent = c.idempotent;
     req.url = c.base + c.path;
     req.headers = api_headers(access, user_agent);
     if (c.method == "GET") {
@@ -181,14 +183,15 @@ UpstreamStatus OpenApiClient::Impl::status() const {
   s.cooldown_until = s.cooling_down ? to_unix(paused) : 0;
   s.last_error = last_error;
   s.refreshes = refreshes;
+  s.persist_error = persist_error;
   return s;
 }
 
 // ---------------------------------------------------------------- OpenApiClient
 
 OpenApiClient::OpenApiClient(asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg,
-                             std::string state_dir)
-    : impl_(std::make_shared<Impl>(std::move(ex), http, cfg, std::move(state_dir))) {}
+                             std::string state_dir, BlockingWork blocking)
+    : impl_(std::make_shared<Impl>(std::move(ex), http, cfg, std::move(state_dir), std::move(blocking))) {}
 
 OpenApiClient::~OpenApiClient() { impl_->stop(); }
 
@@ -196,6 +199,19 @@ asio::awaitable<void> OpenApiClient::start() { return impl_->start(); }
 void OpenApiClient::stop() { impl_->stop(); }
 void OpenApiClient::reload(const config::Cloud115& cfg) { impl_->reload(cfg); }
 UpstreamStatus OpenApiClient::status() const { return impl_->status(); }
+
+// How many times a listing that shifted under us is started again before giving up with 503.
+constexpr int kListPasses = 3;
+
+// One pass over a folder's pages. `complete` only when every page agreed on the total (`count`), echoed
+// the offset asked for, and the ids collected are distinct and exactly `count` of them: 115 can return
+// short pages while a folder is busy, and offsets shift when entries come or go between pages.
+// (Not in an anonymous namespace: it lives in a coroutine frame, and GCC warns about that.)
+struct ListingPass {
+  std::vector<Entry> entries;
+  bool complete = false;
+  std::string why;  // when !complete
+};
 
 asio::awaitable<std::vector<Entry>> OpenApiClient::list_folder(std::string cid, CallOptions opts) {
   auto impl = impl_;
@@ -206,21 +222,57 @@ asio::awaitable<std::vector<Entry>> OpenApiClient::list_folder(std::string cid, 
     base = impl->cfg.api_base;
     page_size = static_cast<std::size_t>(std::clamp(impl->cfg.page_size, 1, 1150));
   }
-  std::vector<Entry> all;
-  std::unordered_set<std::string> seen;  // entries may shift between pages when the folder changes
-  std::uint64_t offset = 0;
-  for (int page = 0; page < 100000; ++page) {
-    Impl::Call c{"GET", base, "/open/ufile/files", list_params(cid, page_size, offset), std::string()};
-    auto body = co_await impl->call(std::move(c), opts);
-    auto p = mapping::parse_list_page(body);
-    // A bad cid may come back as a listing of some other folder: that is "not found", not its content.
-    if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
-    for (auto& e : p.entries)
-      if (seen.insert(e.id).second) all.push_back(std::move(e));
-    offset += p.entries.size();
-    if (p.entries.empty() || p.entries.size() < page_size || all.size() >= p.count) break;
+  std::string why;
+  for (int pass = 0; pass < kListPasses; ++pass) {
+    ListingPass lp;
+    std::unordered_set<std::string> seen;
+    std::optional<std::uint64_t> count;
+    std::uint64_t offset = 0;
+    // Bounded: a page that makes no progress ends the pass, so this is at most count+1 pages.
+    for (;;) {
+      Impl::Call c{"GET", base, "/open/ufile/files", list_params(cid, page_size, offset), std::string()};
+      auto body = co_await impl->call(std::move(c), opts);
+      auto p = mapping::parse_list_page(body);
+      // A bad cid may come back as a listing of some other folder: that is "not found", not its content.
+      if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
+      if (p.offset && *p.offset != offset) {
+        lp.why = "page for offset " + std::to_string(offset) + " came back for offset " + std::to_string(*p.offset);
+        break;
+      }
+      if (count && p.count != *count) {
+        lp.why = "count changed from " + std::to_string(*count) + " to " + std::to_string(p.count) + " between pages";
+        break;
+      }
+      count = p.count;
+      for (auto& e : p.entries) {
+        if (!seen.insert(e.id).second) {
+          lp.why = "entry " + e.id + " appeared twice";
+          break;
+        }
+        lp.entries.push_back(std::move(e));
+      }
+      if (!lp.why.empty()) break;
+      if (lp.entries.size() > *count) {
+        lp.why = "more entries than the count of " + std::to_string(*count);
+        break;
+      }
+      if (lp.entries.size() == *count) {
+        lp.complete = true;
+        break;
+      }
+      if (p.entries.empty()) {  // short of count, and 115 has nothing more to give
+        lp.why = "only " + std::to_string(lp.entries.size()) + " of " + std::to_string(*count) + " entries";
+        break;
+      }
+      offset += p.entries.size();  // a short page is not the end: page by count
+    }
+    if (lp.complete) co_return std::move(lp.entries);
+    why = lp.why;
+    spdlog::info("cloud115: listing of folder {} shifted ({}), listing again", cid, why);
   }
-  co_return all;
+  // Better a 503 the client retries than a short folder that looks complete (and gets cached).
+  throw ApiError(ErrorKind::Unavailable, 0, "listing of folder " + cid + " kept changing: " + why,
+                 std::chrono::seconds(2));
 }
 
 asio::awaitable<Quota> OpenApiClient::quota(CallOptions opts) {
@@ -266,6 +318,7 @@ asio::awaitable<DownloadLink> OpenApiClient::download_link(std::string file_id, 
   }
   // The link is bound to the UA that asks for it: ask with the UA that will fetch it.
   Impl::Call c{"POST", base, "/open/ufile/downurl", one_param("pick_code", pick_code), user_agent};
+  c.idempotent = true;  // a POST that only reads: asking twice for a link changes nothing
   auto body = co_await impl->call(std::move(c), opts);
   auto link = mapping::parse_download(body, file_id);
   if (!link) throw ApiError(ErrorKind::NotFound, 0, "no download link for file " + file_id);

@@ -51,12 +51,66 @@ std::string refresh_form(const std::string& refresh_token) {
 }
 }  // namespace
 
-void OpenApiClient::Impl::persist_locked() {
-  try {
-    store::save_token_record(store::token_file(state_dir), tokens);
-  } catch (const std::exception& e) {
-    // The pair is still used from memory (the old one is dead anyway), but a restart would lose it.
-    spdlog::error("cloud115: could not persist the token state in {}: {}", state_dir.string(), e.what());
+void OpenApiClient::Impl::note_saved(std::uint64_t generation, const std::string& error) {
+  std::lock_guard lk(mu);
+  if (error.empty()) {
+    if (generation >= tokens.generation) persist_error.clear();
+    return;
+  }
+  // The pair is still used from memory (the old one is dead anyway), but a restart would lose it:
+  // /healthz says so, and a retry runs until a save succeeds.
+  persist_error = "could not save the token state in " + state_dir.string() + ": " + error;
+  spdlog::error("cloud115: {}; retrying", persist_error);
+  if (!persist_retrying && !stopped) {
+    persist_retrying = true;
+    auto self = shared_from_this();
+    asio::co_spawn(ex, [self]() { return self->persist_until_saved(); }, asio::detached);
+  }
+}
+
+void OpenApiClient::Impl::persist_current_locked() {
+  auto self = shared_from_this();
+  store::TokenRecord rec = tokens;
+  asio::co_spawn(ex, [self, rec]() -> asio::awaitable<void> {
+    std::string error;
+    try {
+      co_await self->saver.save(rec);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    self->note_saved(rec.generation, error);
+  }, asio::detached);
+}
+
+asio::awaitable<void> OpenApiClient::Impl::persist_until_saved() {
+  auto self = shared_from_this();
+  auto pause = std::chrono::milliseconds(1000);
+  for (;;) {
+    asio::steady_timer t(ex, pause);
+    co_await t.async_wait(asio::use_awaitable);
+    pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::milliseconds(30000));
+    store::TokenRecord rec;
+    {
+      std::lock_guard lk(mu);
+      if (stopped || persist_error.empty()) {
+        persist_retrying = false;
+        co_return;
+      }
+      rec = tokens;
+    }
+    std::string error;
+    try {
+      co_await saver.save(rec);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    std::lock_guard lk(mu);
+    if (error.empty()) {
+      if (rec.generation >= tokens.generation) persist_error.clear();
+      if (persist_error.empty()) spdlog::info("cloud115: token state saved after earlier failures");
+    } else {
+      persist_error = "could not save the token state in " + state_dir.string() + ": " + error;
+    }
   }
 }
 
@@ -75,6 +129,8 @@ void OpenApiClient::Impl::enter_reauth_locked(long long code, const std::string&
 asio::awaitable<void> OpenApiClient::Impl::start() {
   auto self = shared_from_this();
   namespace fs = std::filesystem;
+  store::TokenRecord initial;
+  bool expired = false;
   {
     std::lock_guard lk(mu);
     std::error_code ec;
@@ -83,14 +139,20 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
       throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + ec.message());
     auto persisted = store::load_token_record(store::token_file(state_dir));
     tokens = store::choose_token_record(persisted, cfg.refresh_token, cfg.access_token);
-    const bool expired = access_token_expired(tokens);  // before updated_at moves: it dates the lifetime
+    expired = access_token_expired(tokens);  // before updated_at moves: it dates the lifetime
     tokens.updated_at = unix_now();
-    // Written now (not only on refresh) so the recorded origin is on disk, and to prove the dir is writable.
-    try {
-      store::save_token_record(store::token_file(state_dir), tokens);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + e.what());
-    }
+    initial = tokens;
+  }
+  // Written now (not only on refresh) so the recorded origin is on disk, and to prove the dir is writable.
+  std::string save_error;
+  try {
+    co_await saver.save(initial);
+  } catch (const std::exception& e) {
+    save_error = e.what();
+  }
+  if (!save_error.empty()) throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + save_error);
+  {
+    std::lock_guard lk(mu);
     if (tokens.refresh_token.empty() && tokens.access_token.empty()) {
       enter_reauth_locked(0, "no refresh token configured");
       co_return;
@@ -191,6 +253,7 @@ asio::awaitable<void> OpenApiClient::Impl::refresh_once(std::uint64_t seen_gener
 
   net::Request req;
   req.method = "POST";
+  req.idempotent = false;  // 115 rotates the token when it reads this: never send it twice
   req.url = url;
   req.headers = passport_headers(user_agent);
   req.body = refresh_form(refresh_token);
@@ -203,65 +266,91 @@ asio::awaitable<void> OpenApiClient::Impl::refresh_once(std::uint64_t seen_gener
     transport_error = e.what();
   }
 
-  // From here to the end nothing awaits: the new pair is on disk before any caller can see it.
-  std::lock_guard lk(mu);
-  restore_state();
-  if (!resp) {
-    count_upstream_call("/open/refreshToken", "transport");
-    count_refresh("transport");
-    last_error = "token refresh: " + transport_error;
-    throw ApiError(ErrorKind::Unavailable, 0, last_error);
-  }
-  auto outcome = mapping::classify(resp->status, resp->body);
-  count_upstream_call("/open/refreshToken", outcome.metric_result());
-  std::optional<mapping::TokenGrant> grant;
-  std::optional<ApiError> shape_error;
-  if (outcome.ok) {
-    try {
-      grant = mapping::parse_token_grant(outcome.body);
-    } catch (const ApiError& e) {
-      shape_error = e;
+  // The new pair goes to disk before any caller can see it (a crash must not lose the rotated token),
+  // but the save runs without `mu` and off the I/O thread: status() and other calls go on meanwhile,
+  // using the old pair; whoever needs a new token joins this refresh's flight and waits for it.
+  store::TokenRecord next;
+  std::int64_t expires_in = 0;
+  {
+    std::lock_guard lk(mu);
+    if (!resp) {
+      restore_state();
+      count_upstream_call("/open/refreshToken", "transport");
+      count_refresh("transport");
+      last_error = "token refresh: " + transport_error;
+      throw ApiError(ErrorKind::Unavailable, 0, last_error);
     }
-  }
-  if (grant) {
+    auto outcome = mapping::classify(resp->status, resp->body);
+    count_upstream_call("/open/refreshToken", outcome.metric_result());
+    std::optional<mapping::TokenGrant> grant;
+    std::optional<ApiError> shape_error;
+    if (outcome.ok) {
+      try {
+        grant = mapping::parse_token_grant(outcome.body);
+      } catch (const ApiError& e) {
+        shape_error = e;
+      }
+    }
+    if (!grant) {
+      restore_state();
+      if (shape_error) {
+        count_refresh("invalid_body");
+        last_error = std::string("token refresh: ") + shape_error->what();
+        throw *shape_error;
+      }
+      count_refresh(outcome.metric_result());
+      last_error = "token refresh: " + outcome.message;
+      if (mapping::is_dead_refresh_token(outcome.code)) {
+        enter_reauth_locked(outcome.code, last_error);
+        throw ApiError(ErrorKind::ReauthRequired, outcome.code, last_error);
+      }
+      if (outcome.code == 40140117) {
+        refresh_not_before = SteadyClock::now() + cfg.cooldown;
+        throw ApiError(ErrorKind::RateLimited, outcome.code, last_error);
+      }
+      // 40140121 "retry", WAF pages, empty bodies...: transient.
+      ErrorKind kind = outcome.kind == ErrorKind::RateLimited ? ErrorKind::RateLimited : ErrorKind::Unavailable;
+      throw ApiError(kind, outcome.code, last_error);
+    }
     if (tokens.refresh_token != refresh_token) {
       // reload() adopted a token pasted by the user while we were refreshing: theirs wins.
+      restore_state();
       count_refresh("superseded");
       co_return;
     }
-    store::TokenRecord next = tokens;
+    next = tokens;
     next.access_token = grant->access_token;
     next.refresh_token = grant->refresh_token;
     next.access_expires_at = unix_now() + grant->expires_in;
     next.updated_at = unix_now();
     next.generation = tokens.generation + 1;
-    tokens = next;
-    persist_locked();
+    expires_in = grant->expires_in;
+  }
+  std::string save_error;
+  try {
+    co_await saver.save(next);
+  } catch (const std::exception& e) {
+    save_error = e.what();
+  }
+
+  {
+    std::lock_guard lk(mu);
+    if (tokens.refresh_token != refresh_token) {
+      // reload() adopted a pasted token during the save, and its own save may have run before ours:
+      // save the pair in use again so the file ends up naming it.
+      restore_state();
+      count_refresh("superseded");
+      persist_current_locked();
+      co_return;
+    }
+    tokens = next;  // the old refresh token is dead now: use the new pair even if it is not on disk
     token_state = TokenState::Valid;
     ++refreshes;
     count_refresh("ok");
-    spdlog::info("cloud115: access token refreshed (valid for {} s)", grant->expires_in);
+    spdlog::info("cloud115: access token refreshed (valid for {} s)", expires_in);
     schedule_refresh_locked();
-    co_return;
   }
-  if (shape_error) {
-    count_refresh("invalid_body");
-    last_error = std::string("token refresh: ") + shape_error->what();
-    throw *shape_error;
-  }
-  count_refresh(outcome.metric_result());
-  last_error = "token refresh: " + outcome.message;
-  if (mapping::is_dead_refresh_token(outcome.code)) {
-    enter_reauth_locked(outcome.code, last_error);
-    throw ApiError(ErrorKind::ReauthRequired, outcome.code, last_error);
-  }
-  if (outcome.code == 40140117) {
-    refresh_not_before = SteadyClock::now() + cfg.cooldown;
-    throw ApiError(ErrorKind::RateLimited, outcome.code, last_error);
-  }
-  // 40140121 "retry", WAF pages, empty bodies...: transient.
-  ErrorKind kind = outcome.kind == ErrorKind::RateLimited ? ErrorKind::RateLimited : ErrorKind::Unavailable;
-  throw ApiError(kind, outcome.code, last_error);
+  if (!save_error.empty()) note_saved(next.generation, save_error);
 }
 
 void OpenApiClient::Impl::schedule_refresh_locked(std::optional<std::chrono::seconds> delay) {
@@ -318,7 +407,7 @@ void OpenApiClient::Impl::reload(const config::Cloud115& new_cfg) {
   next.generation = tokens.generation + 1;
   next.updated_at = unix_now();
   tokens = next;
-  persist_locked();
+  persist_current_locked();
   token_state = tokens.access_token.empty() ? TokenState::Unknown : TokenState::Valid;
   reauth_logged = false;
   refresh_not_before = {};

@@ -12,10 +12,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
-namespace {
-
-}  // namespace
-
 struct HttpClient::Impl {
   Impl(asio::any_io_executor ex, const ClientOptions& opts)
       : ex(std::move(ex)), tls_ctx(make_client_tls_context(opts.verify_tls, opts.ca_file)), pool(opts.max_idle_per_origin, opts.idle_keepalive) {}
@@ -49,8 +45,9 @@ asio::awaitable<Response> HttpClient::request(Request req) {
   msg.body() = req.body;
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT") msg.prepare_payload();
 
-  // A parked connection may have been closed by the server in the meantime: if it fails before any
-  // byte of the response arrives, the request was not processed, so one retry on a fresh one is safe.
+  // A parked connection may have been closed by the server in the meantime. If it fails before any byte
+  // of the response arrives, the server most likely never saw the request, but it may have processed it
+  // and died before answering: only an idempotent request is sent again, once, on a fresh connection.
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> conn = attempt == 0 ? impl->pool.take(origin) : nullptr;
     const bool reused = conn != nullptr;
@@ -68,7 +65,7 @@ asio::awaitable<Response> HttpClient::request(Request req) {
       co_await conn->read(parser);
     } catch (const boost::system::system_error& e) {
       conn->close();
-      if (reused && !parser.got_some() && e.code() != beast::error::timeout) continue;
+      if (reused && req.is_idempotent() && !parser.got_some() && e.code() != beast::error::timeout) continue;
       if (e.code() == http::error::body_limit) throw TransportError("response body exceeds the limit");
       throw TransportError(req.method + " " + origin.key() + ": " + e.code().message());
     }

@@ -58,6 +58,10 @@ nlohmann::json apply_control(Emulator& emu, const nlohmann::json& doc) {
   }
   if (doc.contains("cdn_cut"))
     emu.faults.set_cdn_cut(doc["cdn_cut"].at("after_bytes").get<std::uint64_t>(), doc["cdn_cut"].value("count", 1));
+  if (doc.contains("list_short_pages"))
+    emu.faults.set_list_short_pages(doc["list_short_pages"].at("max_entries").get<int>(),
+                                    doc["list_short_pages"].value("count", 1));
+  if (doc.contains("list_shift")) emu.faults.set_list_shift(doc["list_shift"].value("count", 1));
   if (doc.value("expire_access_token", false)) emu.auth.expire_access_now();
   if (doc.value("revoke_refresh_token", false)) emu.auth.revoke();
   if (doc.value("reauthorize", false)) out["refresh_token"] = emu.auth.reauthorize();

@@ -52,7 +52,7 @@ class Emulator {
 
   const Options opts;
   const std::string state_dir;
-  std::string base_url;  // http://127.0.0.1:PORT, set once listening
+  std::string base_url;  // http://127.0.0.1:PORT (https:// with --tls-cert), set once listening
   std::string cdn_base() const { return opts.public_base.empty() ? base_url : opts.public_base; }
 
   std::shared_ptr<const TreeModel> tree() const;

@@ -1,5 +1,7 @@
 #include "faults.hpp"
 
+#include <algorithm>
+
 namespace dav115::fake115 {
 
 std::optional<FaultMode> parse_fault_mode(const std::string& s) {
@@ -63,11 +65,38 @@ std::optional<std::uint64_t> Faults::take_cdn_cut() {
   return cdn_cut_bytes_;
 }
 
+void Faults::set_list_short_pages(int max_entries, int count) {
+  std::lock_guard lk(mu_);
+  list_short_max_ = std::max(0, max_entries);
+  list_short_remaining_ = count;
+}
+
+std::optional<int> Faults::take_list_short_page() {
+  std::lock_guard lk(mu_);
+  if (list_short_remaining_ <= 0) return std::nullopt;
+  --list_short_remaining_;
+  return list_short_max_;
+}
+
+void Faults::set_list_shift(int count) {
+  std::lock_guard lk(mu_);
+  list_shift_remaining_ = count;
+}
+
+bool Faults::take_list_shift() {
+  std::lock_guard lk(mu_);
+  if (list_shift_remaining_ <= 0) return false;
+  --list_shift_remaining_;
+  return true;
+}
+
 void Faults::clear() {
   std::lock_guard lk(mu_);
   rules_.clear();
   latency_ms_ = 0;
   cdn_cut_remaining_ = 0;
+  list_short_remaining_ = 0;
+  list_shift_remaining_ = 0;
 }
 
 nlohmann::json Faults::to_json() const {
@@ -76,7 +105,9 @@ nlohmann::json Faults::to_json() const {
   for (const auto& r : rules_) rules.push_back({{"path", r.path}, {"mode", to_string(r.mode)}, {"remaining", r.remaining}});
   return {{"rules", rules},
           {"latency_ms", latency_ms_},
-          {"cdn_cut", {{"after_bytes", cdn_cut_bytes_}, {"remaining", cdn_cut_remaining_}}}};
+          {"cdn_cut", {{"after_bytes", cdn_cut_bytes_}, {"remaining", cdn_cut_remaining_}}},
+          {"list_short_pages", {{"max_entries", list_short_max_}, {"remaining", list_short_remaining_}}},
+          {"list_shift", {{"remaining", list_shift_remaining_}}}};
 }
 
 }  // namespace dav115::fake115

@@ -33,6 +33,15 @@ class Faults {
   // The next `count` CDN downloads are cut after `after_bytes` body bytes.
   void set_cdn_cut(std::uint64_t after_bytes, int count);
   std::optional<std::uint64_t> take_cdn_cut();
+  // The next `count` folder-listing calls return at most `max_entries` entries (while `count` in the
+  // answer still says how many the folder holds), as 115 does while a folder is busy.
+  void set_list_short_pages(int max_entries, int count);
+  std::optional<int> take_list_short_page();
+  // The next `count` listing calls for a page after the first answer as if one entry before the
+  // requested offset had been deleted since the previous page: the page starts one entry later and the
+  // count is one less.
+  void set_list_shift(int count);
+  bool take_list_shift();
   void clear();
   nlohmann::json to_json() const;
 
@@ -47,6 +56,9 @@ class Faults {
   int latency_ms_ = 0;
   std::uint64_t cdn_cut_bytes_ = 0;
   int cdn_cut_remaining_ = 0;
+  int list_short_max_ = 0;
+  int list_short_remaining_ = 0;
+  int list_shift_remaining_ = 0;
 };
 
 }  // namespace dav115::fake115

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <thread>
 
@@ -46,6 +47,12 @@ void apply_startup_faults(Emulator& emu, const Options& opts) {
     if (!mode) throw std::invalid_argument("--fail: unknown mode in " + rule);
     emu.faults.add_rule(rule.substr(0, c1), *mode, std::stoi(rule.substr(c2 + 1)));
   }
+  if (!opts.list_short_pages.empty()) {
+    auto c = opts.list_short_pages.find(':');
+    emu.faults.set_list_short_pages(std::stoi(opts.list_short_pages.substr(0, c)),
+                                    c == std::string::npos ? 1 : std::stoi(opts.list_short_pages.substr(c + 1)));
+  }
+  emu.faults.set_list_shift(opts.list_shift);
   if (!opts.cdn_cut.empty()) {
     auto c = opts.cdn_cut.find(':');
     emu.faults.set_cdn_cut(std::stoull(opts.cdn_cut.substr(0, c)),
@@ -100,6 +107,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--sign-check-min", opts.sign_check_min, "Instant uploads of files this big need the sign check (status 7)")
       ->capture_default_str();
+  app.add_option("--list-short-pages", opts.list_short_pages,
+                 "MAX:COUNT: the next COUNT folder listings return at most MAX entries per page (count unchanged)");
+  app.add_option("--list-shift", opts.list_shift,
+                 "The next N listing pages after the first answer as if an earlier entry had just been deleted");
+  app.add_option("--tls-cert", opts.tls_cert,
+                 "PEM certificate chain: also serve everything over HTTPS (on --tls-listen, URL in <state-dir>/tls_base_url) "
+                 "and hand out https CDN links");
+  app.add_option("--tls-key", opts.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-listen", opts.tls_listen, "HOST:PORT of the HTTPS listener")->capture_default_str();
   app.add_option("--threads", opts.threads, "I/O threads")->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -122,6 +138,14 @@ int main(int argc, char** argv) {
     boost::asio::io_context ioc;
     Server server(emu, ioc, opts.listen);
     emu.base_url = "http://" + server.host() + ":" + std::to_string(server.port());
+    const std::string plain_url = emu.base_url;
+    std::unique_ptr<Server> tls_server;
+    if (!opts.tls_cert.empty()) {
+      if (opts.tls_key.empty()) throw std::invalid_argument("--tls-cert needs --tls-key");
+      tls_server = std::make_unique<Server>(emu, ioc, opts.tls_listen, TlsFiles{opts.tls_cert, opts.tls_key});
+      emu.base_url = "https://" + tls_server->host() + ":" + std::to_string(tls_server->port());  // CDN links
+      tls_server->start();
+    }
     server.start();
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -131,8 +155,9 @@ int main(int argc, char** argv) {
     });
 
     write_file_atomically(emu.state_dir + "/port", std::to_string(server.port()) + "\n");
-    write_file_atomically(emu.state_dir + "/base_url", emu.base_url + "\n");
-    std::cout << "fake115 listening on " << emu.base_url << std::endl;
+    if (tls_server) write_file_atomically(emu.state_dir + "/tls_base_url", emu.base_url + "\n");
+    write_file_atomically(emu.state_dir + "/base_url", plain_url + "\n");  // control endpoints, plain http
+    std::cout << "fake115 listening on " << plain_url << (tls_server ? " and " + emu.base_url : "") << std::endl;
     spdlog::info("state dir {}", emu.state_dir);
 
     std::vector<std::thread> threads;

@@ -31,6 +31,12 @@ struct Options {
   int latency_ms = 0;
   std::vector<std::string> fail_rules;  // "PATH:MODE:COUNT" (PATH "*" = any)
   std::string cdn_cut;                  // "BYTES:COUNT"
+  std::string list_short_pages;         // "MAX_ENTRIES:COUNT"
+  int list_shift = 0;                   // listing pages answered as if the folder shifted
+
+  // HTTPS: a second listener with this certificate; CDN links then point at it (https).
+  std::string tls_cert, tls_key;
+  std::string tls_listen = "127.0.0.1:0";
 
   // Uploads (endpoints_upload.cpp, oss.cpp).
   std::string upload_dir;            // uploaded bytes; empty = STATE_DIR/oss (emptied at start)

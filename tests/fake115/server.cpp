@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -12,7 +13,9 @@
 #include <boost/url/url_view.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <ctime>
+#include <type_traits>
 
 #include "cdn.hpp"
 #include "control.hpp"
@@ -121,22 +124,35 @@ ApiReply fault_reply(FaultMode mode, bool passport) {
   return {};
 }
 
+// Tokens are redacted, but keep their last 6 characters: enough for a test to tell which token a
+// refresh presented (the crash test follows the rotation chain), useless to anyone reading the log.
+std::string redacted(const std::string& token) {
+  return "<redacted " + std::to_string(token.size()) + " chars, ends " +
+         token.substr(token.size() > 6 ? token.size() - 6 : 0) + ">";
+}
+
 nlohmann::json record_fields(const ApiRequest& r) {
   nlohmann::json f = nlohmann::json::object();
   for (const auto* m : {&r.query, &r.form})
-    for (const auto& [k, v] : *m)
-      f[k] = (k == "refresh_token" || k == "access_token") ? "<redacted " + std::to_string(v.size()) + " chars>" : v;
+    for (const auto& [k, v] : *m) f[k] = (k == "refresh_token" || k == "access_token") ? redacted(v) : v;
   return f;
 }
 
-void reset_connection(tcp::socket& sock) {
+double unix_seconds_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A connection is plain TCP or TLS (--tls-cert); lowest_layer() is the TCP socket in both cases.
+template <class Stream>
+void reset_connection(Stream& sock) {
   boost::system::error_code ec;
-  sock.set_option(asio::socket_base::linger(true, 0), ec);  // close → RST, no FIN
-  sock.close(ec);
+  sock.lowest_layer().set_option(asio::socket_base::linger(true, 0), ec);  // close → RST, no FIN
+  sock.lowest_layer().close(ec);
 }
 
 // A whole small answer; HEAD gets the headers only.
-asio::awaitable<bool> write_simple(tcp::socket& sock, const Request& req, unsigned status, const std::string& type,
+template <class Stream>
+asio::awaitable<bool> write_simple(Stream& sock, const Request& req, unsigned status, const std::string& type,
                                    const std::string& body, const std::vector<std::pair<std::string, std::string>>& extra = {}) {
   http::response<http::string_body> res{static_cast<http::status>(status), req.version()};
   res.set(http::field::server, "fake115");
@@ -150,11 +166,24 @@ asio::awaitable<bool> write_simple(tcp::socket& sock, const Request& req, unsign
   co_return !ec && req.keep_alive();
 }
 
+template <class Stream>
 class Session {
  public:
-  Session(Emulator& emu, tcp::socket sock) : emu_(emu), sock_(std::move(sock)) {}
+  Session(Emulator& emu, Stream sock) : emu_(emu), sock_(std::move(sock)) { emu_.stats.connection_opened(); }
+  ~Session() { emu_.stats.connection_closed(); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   asio::awaitable<void> run() {
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      boost::system::error_code ec;
+      co_await sock_.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        spdlog::debug("TLS handshake failed: {}", ec.message());
+        reset_connection(sock_);
+        co_return;
+      }
+    }
     boost::beast::flat_buffer buf;
     for (;;) {
       // The head first: OSS uploads (oss_session.hpp) stream their bodies to disk, the rest is small.
@@ -187,11 +216,11 @@ class Session {
       } catch (const std::exception& e) {
         spdlog::error("request {} failed: {}", std::string(req.target()), e.what());
       }
-      if (!keep || !sock_.is_open()) break;
+      if (!keep || !sock_.lowest_layer().is_open()) break;
     }
     boost::system::error_code ec;
-    sock_.shutdown(tcp::socket::shutdown_both, ec);
-    sock_.close(ec);
+    sock_.lowest_layer().shutdown(tcp::socket::shutdown_both, ec);
+    sock_.lowest_layer().close(ec);
   }
 
  private:
@@ -210,6 +239,7 @@ class Session {
   }
 
   asio::awaitable<bool> serve_api(const Request& req, Target t) {
+    const double arrived = unix_seconds_now();
     ApiRequest ar;
     ar.method = std::string(req.method_string());
     ar.path = t.path;
@@ -243,17 +273,45 @@ class Session {
       reply = proapi_error(406, "已达到当前访问上限，购买更高等级 VIP 可获更多额度");
     } else if (AccessCheck ac = emu_.auth.check_access(ar.authorization ? &*ar.authorization : nullptr); ac.code) {
       reply = proapi_error(ac.code, ac.message);
+    } else if (ar.path == "/open/ufile/files") {
+      reply = list_with_faults(ar, h->second);
     } else {
       reply = h->second(emu_, ar);
     }
     emu_.stats.record({ar.method, ar.path, record_fields(ar), ar.user_agent, std::string(req[http::field::range]),
-                       reply.status, reply.result});
+                       reply.status, reply.result, arrived});
     spdlog::debug("{} {} -> {} {}", ar.method, ar.path, reply.status, reply.result);
     if (reply.reset) {
       reset_connection(sock_);
       co_return false;
     }
     co_return co_await write_simple(sock_, req, reply.status, reply.content_type, reply.body);
+  }
+
+  // The listing faults (see Faults): applied to the handler's answer, so the listing itself stays in
+  // endpoints_files.cpp.
+  ApiReply list_with_faults(const ApiRequest& ar, const ApiHandler& handler) {
+    const std::string requested_offset = ar.param("offset").empty() ? "0" : ar.param("offset");
+    const bool shift = requested_offset != "0" && emu_.faults.take_list_shift();
+    ApiRequest shifted = ar;
+    if (shift) {  // an entry before the offset is gone: everything after it moved up by one
+      const auto next = std::to_string(std::stoll(requested_offset) + 1);
+      shifted.query["offset"] = next;
+      if (shifted.form.count("offset")) shifted.form["offset"] = next;
+    }
+    ApiReply reply = handler(emu_, shifted);
+    const auto short_max = emu_.faults.take_list_short_page();
+    if (!shift && !short_max) return reply;
+    auto j = nlohmann::json::parse(reply.body, nullptr, false);
+    if (!j.is_object() || !j.contains("data") || !j["data"].is_array()) return reply;
+    if (shift) {
+      j["offset"] = std::stoll(requested_offset);
+      if (j.contains("count") && j["count"].get<long long>() > 0) j["count"] = j["count"].get<long long>() - 1;
+    }
+    if (short_max && j["data"].size() > static_cast<std::size_t>(*short_max))
+      j["data"].erase(j["data"].begin() + *short_max, j["data"].end());
+    reply.body = j.dump();
+    return reply;
   }
 
   asio::awaitable<bool> serve_cdn(const Request& req, const std::string& target, const std::string& path) {
@@ -312,7 +370,7 @@ class Session {
   }
 
   Emulator& emu_;
-  tcp::socket sock_;
+  Stream sock_;
 };
 
 std::pair<std::string, std::string> split_host_port(const std::string& listen) {
@@ -325,8 +383,15 @@ std::pair<std::string, std::string> split_host_port(const std::string& listen) {
 
 }  // namespace
 
-Server::Server(Emulator& emu, asio::io_context& ioc, const std::string& listen)
+Server::Server(Emulator& emu, asio::io_context& ioc, const std::string& listen, const TlsFiles& tls)
     : emu_(emu), ioc_(ioc), acceptor_(ioc) {
+  if (!tls.cert_file.empty()) {
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3);
+    tls_->use_certificate_chain_file(tls.cert_file);
+    tls_->use_private_key_file(tls.key_file, asio::ssl::context::pem);
+  }
   auto [host, port] = split_host_port(listen);
   tcp::endpoint ep(asio::ip::make_address(host), static_cast<unsigned short>(std::stoi(port)));
   acceptor_.open(ep.protocol());
@@ -334,6 +399,8 @@ Server::Server(Emulator& emu, asio::io_context& ioc, const std::string& listen)
   acceptor_.bind(ep);
   acceptor_.listen();
 }
+
+Server::~Server() = default;
 
 std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 
@@ -353,8 +420,14 @@ void Server::start() {
             if (ec == asio::error::operation_aborted) co_return;
             continue;
           }
-          auto session = std::make_shared<Session>(emu_, std::move(sock));
-          asio::co_spawn(ioc_, [session]() { return session->run(); }, asio::detached);
+          if (tls_) {
+            auto session = std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(
+                emu_, asio::ssl::stream<tcp::socket>(std::move(sock), *tls_));
+            asio::co_spawn(ioc_, [session]() { return session->run(); }, asio::detached);
+          } else {
+            auto session = std::make_shared<Session<tcp::socket>>(emu_, std::move(sock));
+            asio::co_spawn(ioc_, [session]() { return session->run(); }, asio::detached);
+          }
         }
       },
       asio::detached);

@@ -14,6 +14,7 @@ void Stats::record(CallRecord r) {
   ++per_result_[r.result];
   calls_.push_back({{"seq", next_seq_++},
                     {"time", now},
+                    {"arrived", r.arrived > 0 ? r.arrived : now},
                     {"method", r.method},
                     {"path", r.path},
                     {"fields", std::move(r.fields)},
@@ -40,6 +41,16 @@ void Stats::oss_bytes(std::uint64_t n) {
   oss_bytes_ += n;
 }
 
+void Stats::connection_opened() {
+  std::lock_guard lk(mu_);
+  ++open_connections_;
+}
+
+void Stats::connection_closed() {
+  std::lock_guard lk(mu_);
+  --open_connections_;
+}
+
 nlohmann::json Stats::to_json() const {
   std::lock_guard lk(mu_);
   return {{"calls", per_path_},
@@ -48,7 +59,8 @@ nlohmann::json Stats::to_json() const {
           {"cdn_bytes", cdn_bytes_},
           {"oss_bytes", oss_bytes_},
           {"max_concurrent_per_link", max_concurrent_per_link_},
-          {"last_seq", next_seq_ - 1}};
+          {"last_seq", next_seq_ - 1},
+          {"open_connections", open_connections_}};
 }
 
 nlohmann::json Stats::calls_since(std::uint64_t since) const {

@@ -40,6 +40,7 @@ struct ListPage {
   std::vector<Entry> entries;
   std::uint64_t count = 0;
   std::optional<std::string> cid;  // the folder the server says it listed
+  std::optional<std::uint64_t> offset;  // the offset the server says it answered
 };
 ListPage parse_list_page(const nlohmann::json& body);
 Entry parse_list_entry(const nlohmann::json& item);

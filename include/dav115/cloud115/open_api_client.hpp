@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dav115/cloud115/api.hpp"
+#include "dav115/cloud115/token_saver.hpp"
 #include "dav115/config/config.hpp"
 #include "dav115/net/http_client.hpp"
 
@@ -15,9 +16,10 @@ namespace dav115::cloud115 {
 
 class OpenApiClient final : public Api {
  public:
-  // `http` must outlive this client and every call made through it.
+  // `http` (and the pool behind `blocking.executor`) must outlive this client and every call made
+  // through it. The token file is written on `blocking` (a private thread when none is handed in).
   OpenApiClient(boost::asio::any_io_executor ex, net::HttpClient& http, const config::Cloud115& cfg,
-                std::string state_dir);
+                std::string state_dir, BlockingWork blocking = {});
   ~OpenApiClient() override;
   OpenApiClient(const OpenApiClient&) = delete;
   OpenApiClient& operator=(const OpenApiClient&) = delete;

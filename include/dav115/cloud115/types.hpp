@@ -71,6 +71,7 @@ struct UpstreamStatus {
   std::int64_t cooldown_until = 0;     // unix seconds
   std::string last_error;              // human text of the last upstream failure (no secrets)
   std::uint64_t refreshes = 0;
+  std::string persist_error;           // the token pair in use could not be saved (retrying); empty = saved
 };
 
 }  // namespace dav115::cloud115

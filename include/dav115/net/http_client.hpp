@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -23,6 +24,11 @@ struct Request {
   std::string body;
   std::chrono::milliseconds timeout{20000};  // whole exchange: connect + write + read
   std::size_t max_response_bytes = 32 * 1024 * 1024;
+  // Whether sending it twice is harmless. A request that failed on a reused keep-alive connection before
+  // any response byte arrived may or may not have been processed; only an idempotent one is sent again.
+  // Unset: GET and HEAD are, everything else (POST /open/refreshToken rotates the token) is not.
+  std::optional<bool> idempotent;
+  bool is_idempotent() const { return idempotent.value_or(method == "GET" || method == "HEAD"); }
 };
 
 struct Response {

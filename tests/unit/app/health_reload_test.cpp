@@ -53,6 +53,17 @@ TEST_CASE("a cooldown is degraded but healthy; a dead token is unhealthy") {
   CHECK(nlohmann::json::parse(dead_text)["token"]["state"] == "reauth_required");
 }
 
+TEST_CASE("an unsaved token pair makes health degraded (but healthy) and says why") {
+  UpstreamStatus up;
+  up.token = TokenState::Valid;
+  up.persist_error = "could not save the token state in /state: No space left on device";
+  auto [healthy, text] = dav115::app::health_report(up, {}, "v");
+  CHECK(healthy);
+  auto j = nlohmann::json::parse(text);
+  CHECK(j["status"] == "degraded");
+  CHECK(j["token"]["persist_error"] == up.persist_error);
+}
+
 TEST_CASE("SIGHUP change report names cloud115 settings and flags the rest") {
   dav115::config::Config a;
   a.cloud115.refresh_token = "old";

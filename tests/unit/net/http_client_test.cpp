@@ -88,6 +88,67 @@ TEST_CASE("HttpClient retries once on a pooled connection the server has closed"
   CHECK(closing.connections() == 2);
 }
 
+TEST_CASE("HttpClient never replays a non-idempotent request on a reused connection that died unanswered") {
+  // The server reads the request (and may have acted on it: a token refresh rotates the token) and then
+  // closes the kept-alive connection without answering. Sending the POST again could burn the token.
+  asio::io_context io;
+  int posts = 0;
+  bool drop_next = false;
+  TestServer closing(io.get_executor(), [&](const ServerRequest& req) -> asio::awaitable<ServerReply> {
+    if (req.method_string() == "POST") ++posts;
+    ServerReply rep{200, "ok", "text/plain"};
+    rep.drop_silently = std::exchange(drop_next, false);  // this request is read but never answered
+    co_return rep;
+  });
+  HttpClient client(io.get_executor());
+  bool post_failed = false, marked_failed = false;
+  std::string marked_body;
+  run_test(io, [&]() -> asio::awaitable<void> {
+    Request warm;
+    warm.url = closing.base_url() + "/warm";
+    co_await client.request(warm);  // parks a keep-alive connection
+    Request post;
+    post.method = "POST";
+    post.url = closing.base_url() + "/open/refreshToken";
+    post.body = "refresh_token=x";
+    drop_next = true;
+    try {
+      co_await client.request(post);
+    } catch (const TransportError&) {
+      post_failed = true;
+    }
+    // An explicitly idempotent POST (a read that happens to be a POST) may be sent again.
+    CHECK(posts == 1);
+    co_await client.request(warm);  // parks a connection again
+    drop_next = true;
+    Request marked = post;
+    marked.idempotent = true;
+    try {
+      marked_body = (co_await client.request(marked)).body;
+    } catch (const TransportError&) {
+      marked_failed = true;
+    }
+  });
+  CHECK(post_failed);
+  CHECK_FALSE(marked_failed);
+  CHECK(marked_body == "ok");
+  CHECK(posts == 3);  // the unmarked POST once, the marked one twice
+}
+
+TEST_CASE("Requests are idempotent by method unless marked") {
+  Request r;
+  CHECK(r.is_idempotent());
+  r.method = "HEAD";
+  CHECK(r.is_idempotent());
+  r.method = "POST";
+  CHECK_FALSE(r.is_idempotent());
+  r.idempotent = true;
+  CHECK(r.is_idempotent());
+  r.method = "GET";
+  r.idempotent = false;
+  CHECK_FALSE(r.is_idempotent());
+}
+
 TEST_CASE("HttpClient turns refused connections and timeouts into TransportError") {
   asio::io_context io;
   HttpClient client(io.get_executor());
