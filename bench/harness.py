@@ -224,6 +224,8 @@ class Dav115:
                          "passport_base": emu.base, "user_agent": "dav115-bench", "page_size": 1150,
                          "rate_limit": {"qps": qps, "burst": burst}},
             "cache": {"listing_ttl_s": 86400},
+            # Every load client runs on 127.0.0.1: no per-address cap on the 1,000-connection memory test.
+            "limits": {"max_connections_per_ip": 100000},
             "delivery": {"policy": "redirect", "rules": [{"user_agent": PROXY_UA, "policy": "local_proxy"}],
                          "allow_plain_http_cdn": True, "cdn_host_allowlist": ["127.0.0.1"]},
         }

@@ -54,6 +54,8 @@ void read_limits(Fields& f, Limits& l) {
   f.seconds("idle_timeout_s", l.idle_timeout);
   f.seconds("write_timeout_s", l.write_timeout);
   f.seconds("client_deadline_s", l.client_deadline);
+  f.whole("max_connections_per_ip", l.max_connections_per_ip, 1, 1000000);
+  f.whole("max_requests_per_connection", l.max_requests_per_connection, 1, 1000000000);
 }
 
 void read_auth(Fields& f, Auth& a) {
@@ -172,6 +174,7 @@ Config parse_config(const std::string& json_text, const std::string& source_path
   top.text("log_level", cfg.log_level);
   top.text("access_log", cfg.access_log);
   top.whole("threads", cfg.threads, 0, 1024);
+  top.texts("trusted_proxies", cfg.trusted_proxies);
   top.finish();
 
   if (!rules_given) cfg.delivery.rules = default_delivery_rules();  // an explicit [] means "no rules"

@@ -29,7 +29,11 @@ std::string summary(const Config& cfg) {
       << set_or_not(cfg.delivery.proxy_sign_key);
   o << "\nstate_dir:       " << cfg.state_dir << "\nlog_level:       " << cfg.log_level
     << "\naccess_log:      " << (cfg.access_log.empty() ? "off" : cfg.access_log == "-" ? "stderr" : cfg.access_log)
-    << "\nthreads:         " << (cfg.threads == 0 ? std::string("one per core") : std::to_string(cfg.threads)) << '\n';
+    << "\nthreads:         " << (cfg.threads == 0 ? std::string("one per core") : std::to_string(cfg.threads));
+  o << "\ntrusted_proxies: ";
+  for (std::size_t i = 0; i < cfg.trusted_proxies.size(); ++i) o << (i ? ", " : "") << cfg.trusted_proxies[i];
+  if (cfg.trusted_proxies.empty()) o << "(none: X-Forwarded-For is ignored)";
+  o << '\n';
   return o.str();
 }
 

@@ -1,5 +1,8 @@
 // Cross-field and range checks shared by parse_config and configs built in code (demo mode).
 // Each failure names the dotted setting so the operator knows exactly what to fix.
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
 #include <boost/url/parse.hpp>
 #include <algorithm>
 #include <cctype>
@@ -134,6 +137,24 @@ void check_cloud115(const Cloud115& c) {
   if (!c.ca_file.empty()) require_readable("cloud115.ca_file", c.ca_file);
 }
 
+// "10.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"; the http layer matches peers against them.
+void check_trusted_proxies(const std::vector<std::string>& entries) {
+  namespace ip = boost::asio::ip;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    boost::system::error_code ec;
+    const auto& e = entries[i];
+    if (e.find('/') == std::string::npos) {
+      ip::make_address(e, ec);
+    } else {
+      ip::make_network_v4(e, ec);
+      if (ec) ip::make_network_v6(e, ec);
+    }
+    if (ec)
+      throw ConfigError("trusted_proxies[" + std::to_string(i) + "]",
+                        "\"" + e + "\" is not an IP address or CIDR range such as \"10.0.0.0/8\"");
+  }
+}
+
 }  // namespace
 
 void validate(Config& cfg) {
@@ -156,6 +177,7 @@ void validate(Config& cfg) {
   static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (!levels.count(cfg.log_level))
     throw ConfigError("log_level", "unknown level \"" + cfg.log_level + "\" (trace, debug, info, warn, error, critical, off)");
+  check_trusted_proxies(cfg.trusted_proxies);
   if (cfg.threads < 0) throw ConfigError("threads", "must be 0 (one per core) or more");
 }
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/asio/use_awaitable.hpp>
+
 #include "dav115/http/password_hash.hpp"
 
 namespace dav115::http {
@@ -53,9 +55,10 @@ std::string make_dummy_hash(const std::vector<config::User>& users) {
 
 }  // namespace
 
-Authenticator::Authenticator(const config::Config& cfg, std::chrono::seconds cache_ttl, std::size_t cache_capacity)
+Authenticator::Authenticator(const config::Config& cfg, std::chrono::seconds cache_ttl, std::size_t cache_capacity,
+                             std::size_t verifier_threads)
     : users_(cfg.users), dummy_hash_(make_dummy_hash(cfg.users)), auth_(cfg.auth), cache_ttl_(cache_ttl),
-      cache_capacity_(cache_capacity) {}
+      cache_capacity_(cache_capacity), verifier_(verifier_threads) {}
 
 std::string Authenticator::challenge() const {
   return "Basic realm=\"" + auth_.realm + "\", charset=\"UTF-8\"";
@@ -86,10 +89,10 @@ std::string Authenticator::cache_key(const std::string& user, const std::string&
   return user + '\0' + sha256(password);
 }
 
-bool Authenticator::verify(const std::string& user, const std::string& password) {
-  // Same work whatever the user: walk every entry, then run exactly one PBKDF2 verification.
+const std::string& Authenticator::hash_for(const std::string& user, bool& known) const {
+  // Same work whatever the user: walk every entry; the caller then runs exactly one PBKDF2 verification.
   const std::string* hash = &dummy_hash_;
-  bool known = false;
+  known = false;
   for (const auto& u : users_) {
     bool match = constant_time_equal(u.name, user);
     if (match && !known) {
@@ -97,8 +100,7 @@ bool Authenticator::verify(const std::string& user, const std::string& password)
       known = true;
     }
   }
-  bool ok = verify_password(password, *hash);
-  return ok && known;
+  return *hash;
 }
 
 std::optional<std::chrono::seconds> Authenticator::locked(const std::string& address, Clock::time_point now) {
@@ -126,14 +128,14 @@ void Authenticator::record_failure(const std::string& address, Clock::time_point
   }
 }
 
-Authenticator::Result Authenticator::check(std::optional<std::string_view> authorization,
-                                           const std::string& client_address) {
+boost::asio::awaitable<Authenticator::Result> Authenticator::check(std::optional<std::string> authorization,
+                                                                   std::string client_address) {
   auto now = Clock::now();
   {
     std::lock_guard lk(mu_);
-    if (auto left = locked(client_address, now)) return {Outcome::LockedOut, {}, *left};
+    if (auto left = locked(client_address, now)) co_return Result{Outcome::LockedOut, {}, *left};
   }
-  if (!authorization) return {Outcome::Challenge, {}, {}};
+  if (!authorization) co_return Result{Outcome::Challenge, {}, {}};
 
   std::string user, password;
   bool parsed = parse_basic(*authorization, user, password);
@@ -142,10 +144,15 @@ Authenticator::Result Authenticator::check(std::optional<std::string_view> autho
     {
       std::lock_guard lk(mu_);
       auto it = verified_.find(key);
-      if (it != verified_.end() && it->second > now) return {Outcome::Ok, user, {}};
+      if (it != verified_.end() && it->second > now) co_return Result{Outcome::Ok, user, {}};
     }
-    // PBKDF2 runs outside the lock: it is the slow part.
-    if (verify(user, password)) {
+    bool known = false;
+    // The derivation owns copies: it may outlive this coroutine's wait (shared with other checks).
+    std::function<bool()> derive = [password, hash = hash_for(user, known)] { return verify_password(password, hash); };
+    auto verification = verifier_.async_verify(key, std::move(derive), boost::asio::use_awaitable);
+    bool ok = co_await std::move(verification);
+    now = Clock::now();
+    if (ok && known) {
       std::lock_guard lk(mu_);
       if (verified_.size() >= cache_capacity_) {
         std::erase_if(verified_, [&](const auto& kv) { return kv.second <= now; });
@@ -153,13 +160,13 @@ Authenticator::Result Authenticator::check(std::optional<std::string_view> autho
       }
       verified_[key] = now + cache_ttl_;
       failures_.erase(client_address);
-      return {Outcome::Ok, user, {}};
+      co_return Result{Outcome::Ok, user, {}};
     }
   }
   std::lock_guard lk(mu_);
   // This failure is still answered 401; the lockout applies to the requests that follow.
   record_failure(client_address, now);
-  return {Outcome::Challenge, {}, {}};
+  co_return Result{Outcome::Challenge, {}, {}};
 }
 
 }  // namespace dav115::http

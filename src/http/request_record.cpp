@@ -35,6 +35,10 @@ void describe_http_metrics() {
   m.describe("dav115_http_request_duration_seconds_sum", "counter", "Total time spent answering HTTP requests.");
   m.describe("dav115_http_request_duration_seconds_count", "counter", "Number of timed HTTP requests.");
   m.describe("dav115_http_connections_active", "gauge", "Open client connections.");
+  m.describe("dav115_http_connections_rejected_per_ip_total", "counter",
+             "Connections refused because their address held limits.max_connections_per_ip already.");
+  m.describe("dav115_http_requests_cancelled_total", "counter",
+             "Requests whose handler was cancelled because the client closed the connection first.");
 }
 
 void record_request(spdlog::logger* log, const RequestRecord& r) {

@@ -1,5 +1,8 @@
 // What a request gets once it is read: /healthz and /metrics, then authentication, then the handler.
+#include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
+
+#include <exception>
 
 #include "dav115/util/metrics.hpp"
 #include "request_checks.hpp"
@@ -34,7 +37,9 @@ util::HttpResponse metrics_response() {
 
 }  // namespace
 
-boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req) {
+namespace {
+
+boost::asio::awaitable<util::HttpResponse> answer(Server::Impl& impl, util::HttpRequest& req) {
   auto path = target_path(req.target);
   if (path == "/healthz" && (req.method == "GET" || req.method == "HEAD"))
     co_return health_response(impl, req.method == "HEAD");
@@ -43,7 +48,10 @@ boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpR
   // Windows' WebClient preflights OPTIONS without credentials and gives up if challenged.
   const bool self_authenticating = impl.is_public && impl.is_public(req.target);
   if (!impl.cfg.allow_anonymous && req.method != "OPTIONS" && !self_authenticating) {
-    auto result = impl.auth.check(req.header("Authorization"), req.client_address);
+    std::optional<std::string> authorization;
+    if (auto h = req.header("Authorization")) authorization.emplace(*h);
+    auto checking = impl.auth.check(std::move(authorization), req.client_address);
+    auto result = co_await std::move(checking);
     if (result.outcome == Authenticator::Outcome::LockedOut) {
       auto r = util::text_response(429, "Too many failed logins; try again later.");
       r.set("Retry-After", std::to_string(result.retry_after.count()));
@@ -56,9 +64,26 @@ boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpR
     }
     req.user = std::move(result.user);
   }
+  auto handling = impl.handler(req);
+  co_return co_await std::move(handling);
+}
 
+}  // namespace
+
+boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req) {
+  std::exception_ptr error;
   try {
-    co_return co_await impl.handler(req);
+    auto answering = answer(impl, req);
+    co_return co_await std::move(answering);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // Cancelled because the client left: let the session see it (nothing is answered, nothing to log as
+  // a failure). A coroutine cannot co_await inside a catch block, hence the exception_ptr.
+  auto cancellation = co_await boost::asio::this_coro::cancellation_state;
+  if (cancellation.cancelled() != boost::asio::cancellation_type::none) std::rethrow_exception(error);
+  try {
+    std::rethrow_exception(error);
   } catch (const std::exception& e) {
     spdlog::error("handler failed for {} {}: {}", req.method, redact_target(req.target), e.what());
   } catch (...) {

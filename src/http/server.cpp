@@ -38,14 +38,28 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const config::Tls& tls) {
   return ctx;
 }
 
-// Over the cap: a short 503 (plain HTTP only; a TLS client could not read it) and close, without
+constexpr std::string_view kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n"
+    "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
+constexpr std::string_view kTooManyFromAddress =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 39\r\n"
+    "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections from your address\n";
+
+// The connection's peer address; a dual-stack listener's IPv4-mapped form is shown (and limited) as IPv4.
+template <class Socket>
+std::string peer_address(const Socket& socket) {
+  boost::system::error_code ec;
+  auto addr = socket.remote_endpoint(ec).address();
+  if (ec) return "-";
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  return addr.to_string();
+}
+
+// Over a cap: a short 503 (plain HTTP only; a TLS client could not read it) and close, without
 // touching the connections being served.
-asio::awaitable<void> reject_connection(tcp::socket socket, bool tls) {
+asio::awaitable<void> reject_connection(tcp::socket socket, bool tls, std::string_view msg) {
   boost::beast::tcp_stream stream(std::move(socket));
   if (!tls) {
-    static constexpr std::string_view msg =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n"
-        "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
     stream.expires_after(std::chrono::seconds(2));
     co_await asio::async_write(stream, asio::buffer(msg.data(), msg.size()), asio::as_tuple(asio::use_awaitable));
   }
@@ -70,10 +84,18 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> impl, Server::Im
     if (impl->connections.fetch_add(1) >= impl->cfg.limits.max_connections) {
       impl->connections.fetch_sub(1);
       util::Metrics::global().add("dav115_http_connections_rejected_total");
-      asio::co_spawn(ex, reject_connection(std::move(socket), listener.tls), asio::detached);
+      asio::co_spawn(ex, reject_connection(std::move(socket), listener.tls, kTooManyConnections), asio::detached);
       continue;
     }
-    asio::co_spawn(ex, detail::run_session(impl, std::move(socket), listener.tls), asio::detached);
+    auto peer = peer_address(socket);
+    if (!impl->take_address_slot(peer)) {
+      impl->connections.fetch_sub(1);
+      util::Metrics::global().add("dav115_http_connections_rejected_total");
+      util::Metrics::global().add("dav115_http_connections_rejected_per_ip_total");
+      asio::co_spawn(ex, reject_connection(std::move(socket), listener.tls, kTooManyFromAddress), asio::detached);
+      continue;
+    }
+    asio::co_spawn(ex, detail::run_session(impl, std::move(socket), listener.tls, std::move(peer)), asio::detached);
   }
 }
 
@@ -90,7 +112,25 @@ tcp::endpoint resolve_listen(const config::ListenAddress& l) {
 
 Server::Impl::Impl(asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health)
     : ioc(ioc), cfg(cfg), handler(std::move(handler)), health(std::move(health)), auth(cfg),
+      trusted_proxies(cfg.trusted_proxies),
       access_log(detail::access_logger(cfg.access_log)) {}
+
+bool Server::Impl::take_address_slot(const std::string& peer) {
+  if (peer == "-" || trusted_proxies.contains(peer)) return true;
+  std::lock_guard lk(addresses_mu_);
+  auto& n = connections_by_address_[peer];
+  if (n >= cfg.limits.max_connections_per_ip) return false;
+  ++n;
+  return true;
+}
+
+void Server::Impl::release_address_slot(const std::string& peer) {
+  if (peer == "-" || trusted_proxies.contains(peer)) return;
+  std::lock_guard lk(addresses_mu_);
+  auto it = connections_by_address_.find(peer);
+  if (it == connections_by_address_.end()) return;
+  if (--it->second == 0) connections_by_address_.erase(it);
+}
 
 std::uint64_t Server::Impl::add_session(std::weak_ptr<detail::SessionControl> s) {
   std::lock_guard lk(sessions_mu_);
@@ -134,6 +174,8 @@ Server::~Server() {
   impl_->draining = true;
   impl_->close_listeners();
   for (auto& s : impl_->sessions()) s->close_now();
+  // Password checks still queued resume their sessions now, while the io_context still exists.
+  impl_->auth.shutdown();
 }
 
 void Server::start() {

@@ -13,6 +13,7 @@
 
 #include "dav115/http/authenticator.hpp"
 #include "dav115/http/server.hpp"
+#include "dav115/http/trusted_proxies.hpp"
 
 namespace spdlog { class logger; }
 
@@ -38,6 +39,7 @@ struct Server::Impl {
   PublicPathPredicate is_public;
   MethodRefusal refuse_method;    // methods answered without reading their body  // targets served without Basic auth (signed download-proxy links)
   Authenticator auth;
+  TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client
   std::shared_ptr<spdlog::logger> access_log;  // null = access log off
   std::unique_ptr<boost::asio::ssl::context> tls;  // set when a listener has tls=true
 
@@ -52,6 +54,11 @@ struct Server::Impl {
   std::atomic<std::size_t> active_requests{0};
   std::atomic<bool> draining{false};
 
+  // Per-address connection slots (limits.max_connections_per_ip). False when `peer` already holds
+  // its share; trusted proxies carry many users and are never limited. Release every slot taken.
+  bool take_address_slot(const std::string& peer);
+  void release_address_slot(const std::string& peer);
+
   std::uint64_t add_session(std::weak_ptr<detail::SessionControl> s);
   void remove_session(std::uint64_t id);
   std::vector<std::shared_ptr<detail::SessionControl>> sessions();
@@ -61,12 +68,16 @@ struct Server::Impl {
   std::mutex sessions_mu_;
   std::uint64_t next_session_id_ = 1;
   std::map<std::uint64_t, std::weak_ptr<detail::SessionControl>> sessions_;
+  std::mutex addresses_mu_;
+  std::map<std::string, std::size_t> connections_by_address_;  // only limited addresses, only while > 0
 };
 
 namespace detail {
 // One connection, from TLS handshake (if `tls`) to close. Defined in session.cpp.
+// `peer` is the client's address as the connection limits and logs see it; its address slot is
+// released when the session ends.
 boost::asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, boost::asio::ip::tcp::socket socket,
-                                         bool tls);
+                                         bool tls, std::string peer);
 // Everything after the request is read: built-in endpoints, authentication, the handler. Never throws.
 boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req);
 }  // namespace detail

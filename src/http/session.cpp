@@ -3,6 +3,8 @@
 // both template instantiations live in this file only.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,6 +21,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <type_traits>
 
 #include "dav115/util/metrics.hpp"
@@ -38,6 +43,8 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 constexpr std::size_t kStreamChunkBytes = 128 * 1024;
+// nginx's code for "the client closed the connection before the answer": logged, never sent.
+constexpr unsigned kClientClosedRequest = 499;
 constexpr const char* kServerName = "dav115/0.1";
 
 // Keeps the active-request count right on every exit path (drain() waits on it).
@@ -116,6 +123,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     }
     co_await close_gracefully();
     impl_->remove_session(id);
+    impl_->release_address_slot(peer_);
     impl_->connections.fetch_sub(1);
     util::Metrics::global().set("dav115_http_connections_active", {}, static_cast<double>(impl_->connections.load()));
   }
@@ -171,6 +179,8 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     }
 
     auto& head = parser.get();
+    const std::string client = client_address(head);
+    rec.client_address = client;
     rec.method = std::string(head.method_string());
     rec.target = std::string(head.target());
     rec.user_agent = std::string(head[bhttp::field::user_agent]);
@@ -220,14 +230,25 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     req.target = rec.target;
     for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     req.body = std::move(msg.body());
-    req.client_address = peer_;
+    req.client_address = client;
     req.secure = kTls;
     bool keep_alive = msg.keep_alive();
 
-    auto res = co_await route(*impl_, req);
+    auto routing = route_while_peer_listens(req);
+    auto routed = co_await std::move(routing);
     rec.user = req.user;
+    if (!routed) {
+      // Nobody is waiting for the answer: the handler was cancelled (no more 115 calls for it).
+      util::Metrics::global().add("dav115_http_requests_cancelled_total");
+      rec.status = kClientClosedRequest;
+      rec.duration = std::chrono::steady_clock::now() - started;
+      record_request(impl_->access_log.get(), rec);
+      co_return false;
+    }
+    auto& res = *routed;
     rec.status = res.status;
-    keep_alive = keep_alive && !impl_->draining;
+    ++requests_served_;
+    keep_alive = keep_alive && !impl_->draining && requests_served_ < limits.max_requests_per_connection;
     request_version_ = msg.version();
     if (req.method == "HEAD") res.head_only = true;
     if (res.stream && !res.head_only && request_version_ < 11 && !declared_length(res)) keep_alive = false;
@@ -241,6 +262,51 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     rec.duration = std::chrono::steady_clock::now() - started;
     record_request(impl_->access_log.get(), rec);
     co_return ok && keep_alive;
+  }
+
+  // Runs the request's routing and handler, cancelling them (Asio terminal cancellation: the rate
+  // governor's wait and upstream I/O abort) if the client goes away meanwhile. nullopt = cancelled.
+  asio::awaitable<std::optional<util::HttpResponse>> route_while_peer_listens(util::HttpRequest& req) {
+    using namespace asio::experimental::awaitable_operators;
+    auto routing = route(*impl_, req);
+    auto watching = watch_for_peer_close();
+    auto race = std::move(routing) || std::move(watching);
+    auto outcome = co_await std::move(race);
+    if (outcome.index() == 1) co_return std::nullopt;
+    co_return std::get<0>(std::move(outcome));
+  }
+
+  // Completes when the client closes or resets the connection while its request is being handled;
+  // cancelled (by the race above) when the handler finishes first. It waits for readability on the
+  // raw socket and peeks, so no byte is consumed: a pipelined next request is left for the parser,
+  // and ends the watch (a client that sends is still there). Over TLS the bytes may be a close_notify
+  // that a peek cannot tell from data; only the TCP close is seen there. A client that half-closes
+  // after its request (shutdown(SHUT_WR)) counts as gone, as in nginx.
+  asio::awaitable<void> watch_for_peer_close() {
+    auto& socket = lowest().socket();
+    for (int wakeups = 0; wakeups < 1000; ++wakeups) {
+      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, as_tuple_awaitable);
+      if (ec == asio::error::operation_aborted && socket.is_open()) co_return;  // the handler finished first
+      if (ec) co_return;  // closed under us (drain) or reset
+      char byte;
+      auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0) co_return;  // orderly close
+      if (n > 0) break;       // the next request is already arriving
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;  // reset
+    }
+    // Nothing more to learn from the socket: wait to be cancelled.
+    asio::steady_timer until_cancelled(socket.get_executor(), asio::steady_timer::time_point::max());
+    co_await until_cancelled.async_wait(as_tuple_awaitable);
+    // Reached only through cancellation, i.e. after the handler finished: the handler's result stands.
+  }
+
+  // The peer, or the client a trusted proxy forwards for (lockout and the access log key on it).
+  template <class Fields>
+  std::string client_address(const Fields& head) const {
+    if (impl_->trusted_proxies.empty()) return peer_;
+    std::vector<std::string_view> forwarded;
+    for (auto [it, end] = head.equal_range("X-Forwarded-For"); it != end; ++it) forwarded.push_back(it->value());
+    return impl_->trusted_proxies.client_address(peer_, forwarded);
   }
 
   // Errors found before the handler: short text, then the connection closes.
@@ -362,18 +428,13 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   Stream stream_;
   beast::flat_buffer buffer_;
   unsigned request_version_ = 11;  // of the request being answered (10 = HTTP/1.0)
+  std::size_t requests_served_ = 0;  // on this connection, against limits.max_requests_per_connection
   bool idle_ = false;  // only touched on the strand
 };
 
 }  // namespace
 
-asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, tcp::socket socket, bool tls) {
-  boost::system::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  auto addr = ep.address();
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped())  // dual-stack listener: log and rate-limit the IPv4 form
-    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  std::string peer = ec ? "-" : addr.to_string();
+asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, tcp::socket socket, bool tls, std::string peer) {
   if (tls) {
     auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(impl, std::move(peer), std::move(socket),
                                                                              *impl->tls);

@@ -53,6 +53,8 @@ nlohmann::json Gateway::default_config(Fake115& emu) const {
         {"rate_limit", {{"qps", 50}, {"burst", 50}}},
         {"cooldown_s", 2}}},
       {"cache", {{"listing_ttl_s", 60}}},
+      // Every test client connects from 127.0.0.1: the per-address cap would only count the suite itself.
+      {"limits", {{"max_connections_per_ip", 100000}}},
       {"delivery", {{"allow_plain_http_cdn", true}, {"cdn_host_allowlist", {"127.0.0.1"}}}},
   };
 }

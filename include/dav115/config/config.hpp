@@ -80,6 +80,13 @@ struct Limits {
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds write_timeout{60};
   std::chrono::seconds client_deadline{25};  // how long a request may wait for upstream before 503
+  // Per-address fairness (503 + Retry-After over the cap, like max_connections). 64 fits rclone's
+  // heaviest common setting (--transfers 32 --checkers 32) yet lets one address hold at most 1/16 of
+  // the default max_connections. Trusted proxies (see Config::trusted_proxies) are exempt.
+  std::size_t max_connections_per_ip = 64;
+  // After this many requests a keep-alive connection is closed (Connection: close), as nginx's
+  // keepalive_requests does, so one client cannot pin a connection (and its memory) forever.
+  std::size_t max_requests_per_connection = 1000;
 
   bool operator==(const Limits&) const = default;
 };
@@ -135,6 +142,8 @@ struct Config {
   std::string log_level = "info";
   std::string access_log = "-";       // "-" = stderr with the other logs, "" = off, else a file path
   int threads = 0;                    // 0 = one per core
+  // IPs / CIDR ranges of reverse proxies whose X-Forwarded-For is believed (lockout, access log).
+  std::vector<std::string> trusted_proxies;
   std::string source_path;            // the file it was read from (for SIGHUP reload)
 
   bool operator==(const Config&) const = default;

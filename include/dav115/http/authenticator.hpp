@@ -2,7 +2,10 @@
 // HTTP Basic authentication for the server: constant-shape credential checks against the configured
 // users, a short-lived cache of successful verifications (PBKDF2 is slow on purpose and clients send
 // credentials with every request), and a per-client-address lockout after repeated failures.
+// A cache miss runs PBKDF2 on the CredentialVerifier's own threads, never on the caller's.
 // Thread-safe.
+#include <boost/asio/awaitable.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "dav115/config/config.hpp"
+#include "dav115/http/credential_verifier.hpp"
 
 namespace dav115::http {
 
@@ -30,11 +34,16 @@ class Authenticator {
 
   explicit Authenticator(const config::Config& cfg,
                          std::chrono::seconds cache_ttl = std::chrono::seconds(60),
-                         std::size_t cache_capacity = 1024);
+                         std::size_t cache_capacity = 1024, std::size_t verifier_threads = 2);
 
   // `authorization` is the Authorization header value (nullopt when absent).
   // A missing header is a plain challenge; wrong or malformed credentials count as a failure.
-  Result check(std::optional<std::string_view> authorization, const std::string& client_address);
+  // Completes on the caller's executor; the PBKDF2 of a cache miss runs on the verifier's pool.
+  boost::asio::awaitable<Result> check(std::optional<std::string> authorization, std::string client_address);
+
+  // Lets the verifications already queued finish, then answers every new cache miss with a
+  // challenge. The server calls it when it goes away.
+  void shutdown() { verifier_.shutdown(); }
 
   // "Basic realm=\"<realm>\", charset=\"UTF-8\"" for WWW-Authenticate.
   std::string challenge() const;
@@ -49,7 +58,9 @@ class Authenticator {
     Clock::time_point locked_until;
   };
 
-  bool verify(const std::string& user, const std::string& password);
+  // The stored hash to check `user`'s password against (a dummy one for an unknown user, so that
+  // costs the same), walking every entry; `known` says whether the user exists.
+  const std::string& hash_for(const std::string& user, bool& known) const;
   std::optional<std::chrono::seconds> locked(const std::string& address, Clock::time_point now);
   void record_failure(const std::string& address, Clock::time_point now);
   static std::string cache_key(const std::string& user, const std::string& password);
@@ -63,6 +74,7 @@ class Authenticator {
   std::mutex mu_;
   std::unordered_map<std::string, Clock::time_point> verified_;  // cache_key -> expiry
   std::unordered_map<std::string, Failures> failures_;           // client address -> failures
+  CredentialVerifier verifier_;  // last: its threads stop before the state above goes away
 };
 
 }  // namespace dav115::http

@@ -454,3 +454,33 @@ TEST_CASE("limits.max_propfind_properties: default 200, read, and kept within 1.
   CHECK(error_setting(with(100001)) == "limits.max_propfind_properties");
   CHECK(error_setting(with("many")) == "limits.max_propfind_properties");
 }
+
+TEST_CASE("per-address limits and trusted proxies are read and checked") {
+  CleanEnv env;
+  Config d = parse_config(minimal().dump());
+  CHECK(d.limits.max_connections_per_ip == 64);
+  CHECK(d.limits.max_requests_per_connection == 1000);
+  CHECK(d.trusted_proxies.empty());
+
+  json j = minimal();
+  j["limits"] = {{"max_connections_per_ip", 3}, {"max_requests_per_connection", 7}};
+  j["trusted_proxies"] = {"10.0.0.1", "172.16.0.0/12", "::1", "fd00::/8"};
+  Config c = parse_config(j.dump());
+  CHECK(c.limits.max_connections_per_ip == 3);
+  CHECK(c.limits.max_requests_per_connection == 7);
+  CHECK(c.trusted_proxies == std::vector<std::string>{"10.0.0.1", "172.16.0.0/12", "::1", "fd00::/8"});
+
+  for (const char* key : {"max_connections_per_ip", "max_requests_per_connection"}) {
+    j = minimal();
+    j["limits"] = {{key, 0}};
+    CHECK(error_setting(j) == std::string("limits.") + key);
+  }
+  for (const char* bad : {"proxy.example", "10.0.0.0/33", "10.0.0.1/", "::1/129", ""}) {
+    j = minimal();
+    j["trusted_proxies"] = {"127.0.0.1", bad};
+    CHECK(error_setting(j) == "trusted_proxies[1]");
+  }
+  j = minimal();
+  j["trusted_proxies"] = "10.0.0.1";  // a list, not a string
+  CHECK(error_setting(j) == "trusted_proxies");
+}

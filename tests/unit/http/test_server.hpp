@@ -1,6 +1,7 @@
 #pragma once
 // An in-process Server on 127.0.0.1:<ephemeral> with an io_context on two threads, and a handler
 // that echoes what it saw, streams generated bodies, throws, or waits, depending on the path.
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -66,6 +67,8 @@ struct TestServer {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{ioc.get_executor()};
   std::atomic<bool> healthy{true};
   std::promise<void> slow_entered;  // set when a /slow request reaches the handler
+  std::promise<void> hang_entered;    // set when a /hang request reaches the handler
+  std::promise<void> hang_cancelled;  // set when that handler's wait is cancelled
   std::unique_ptr<http::Server> server;
   std::vector<std::thread> threads;
 
@@ -98,6 +101,13 @@ struct TestServer {
       co_return r;
     }
     if (t == "/throw") throw std::runtime_error("handler exploded");
+    if (t == "/hang") {  // waits (for minutes) until cancelled, the way a request queued for 115 does
+      hang_entered.set_value();
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::minutes(10));
+      auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      if (ec == boost::asio::error::operation_aborted) hang_cancelled.set_value();
+      throw boost::system::system_error(ec ? ec : make_error_code(boost::asio::error::timed_out));
+    }
     if (t == "/slow") {
       slow_entered.set_value();
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(300));
