@@ -2,7 +2,10 @@
 // Refresh tokens rotate on use, so a refreshed pair is written to disk before anything can use it.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -200,12 +203,18 @@ asio::awaitable<std::pair<std::string, std::uint64_t>> OpenApiClient::Impl::vali
 asio::awaitable<void> OpenApiClient::Impl::refresh(std::uint64_t seen_generation, CallOptions opts) {
   auto self = shared_from_this();
   // Everyone who found the token stale waits for the same single refresh.
-  static const int kOnlyKey = 0;  // a named key: run() holds it by reference across suspensions
+  static const int kOnlyKey = 0;
   // Named, and capturing a raw pointer (`self` keeps the Impl alive): GCC 12 mishandles class-type
   // temporaries passed to a coroutine inside a co_await expression (they may be destroyed twice).
   Impl* impl = this;
+  // 115 rotates the pair when it reads the request: a refresh cut off after sending would lose the new
+  // pair with the old one already dead. So it runs as its own coroutine that no client's cancellation
+  // reaches (the session cancels a request whose client hung up), bounded by its deadline instead.
   std::function<asio::awaitable<bool>()> work = [impl, seen_generation, opts]() -> asio::awaitable<bool> {
-    co_await impl->refresh_once(seen_generation, opts);
+    auto ex = co_await asio::this_coro::executor;
+    auto shielded = asio::co_spawn(ex, impl->refresh_once(seen_generation, opts),
+                                   asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+    co_await std::move(shielded);
     co_return true;
   };
   try {

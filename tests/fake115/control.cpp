@@ -50,6 +50,7 @@ nlohmann::json apply_control(Emulator& emu, const nlohmann::json& doc) {
   if (doc.value("clear_faults", false)) emu.faults.clear();
   if (doc.value("reset_stats", false)) emu.stats.reset();
   if (doc.contains("latency_ms")) emu.faults.set_latency_ms(doc["latency_ms"].get<int>());
+  if (doc.contains("passport_latency_ms")) emu.faults.set_passport_latency_ms(doc["passport_latency_ms"].get<int>());
   if (doc.contains("fail")) {
     if (doc["fail"].is_array())
       for (const auto& f : doc["fail"]) add_fail_rule(emu, f);

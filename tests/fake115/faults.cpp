@@ -52,6 +52,16 @@ int Faults::latency_ms() const {
   return latency_ms_;
 }
 
+void Faults::set_passport_latency_ms(int ms) {
+  std::lock_guard lk(mu_);
+  passport_latency_ms_ = ms;
+}
+
+int Faults::passport_latency_ms() const {
+  std::lock_guard lk(mu_);
+  return passport_latency_ms_;
+}
+
 void Faults::set_cdn_cut(std::uint64_t after_bytes, int count) {
   std::lock_guard lk(mu_);
   cdn_cut_bytes_ = after_bytes;
@@ -94,6 +104,7 @@ void Faults::clear() {
   std::lock_guard lk(mu_);
   rules_.clear();
   latency_ms_ = 0;
+  passport_latency_ms_ = 0;
   cdn_cut_remaining_ = 0;
   list_short_remaining_ = 0;
   list_shift_remaining_ = 0;
@@ -105,6 +116,7 @@ nlohmann::json Faults::to_json() const {
   for (const auto& r : rules_) rules.push_back({{"path", r.path}, {"mode", to_string(r.mode)}, {"remaining", r.remaining}});
   return {{"rules", rules},
           {"latency_ms", latency_ms_},
+          {"passport_latency_ms", passport_latency_ms_},
           {"cdn_cut", {{"after_bytes", cdn_cut_bytes_}, {"remaining", cdn_cut_remaining_}}},
           {"list_short_pages", {{"max_entries", list_short_max_}, {"remaining", list_short_remaining_}}},
           {"list_shift", {{"remaining", list_shift_remaining_}}}};

@@ -30,6 +30,10 @@ class Faults {
   std::optional<FaultMode> take(const std::string& path);
   void set_latency_ms(int ms);
   int latency_ms() const;
+  // Delay of passport answers (token refresh), applied AFTER the request took effect: the dangerous
+  // case where 115 has rotated the pair but the answer has not reached the client yet.
+  void set_passport_latency_ms(int ms);
+  int passport_latency_ms() const;
   // The next `count` CDN downloads are cut after `after_bytes` body bytes.
   void set_cdn_cut(std::uint64_t after_bytes, int count);
   std::optional<std::uint64_t> take_cdn_cut();
@@ -54,6 +58,7 @@ class Faults {
   mutable std::mutex mu_;
   std::deque<Rule> rules_;
   int latency_ms_ = 0;
+  int passport_latency_ms_ = 0;
   std::uint64_t cdn_cut_bytes_ = 0;
   int cdn_cut_remaining_ = 0;
   int list_short_max_ = 0;

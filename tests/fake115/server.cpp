@@ -265,6 +265,10 @@ class Session {
       reply = fault_reply(*fault, is_passport);
     } else if (is_passport) {
       reply = passport->second(emu_, ar);
+      if (int ms = emu_.faults.passport_latency_ms(); ms > 0) {  // the pair has rotated already
+        asio::steady_timer timer(sock_.get_executor(), std::chrono::milliseconds(ms));
+        co_await timer.async_wait(asio::use_awaitable);
+      }
     } else if (auto h = proapi_handlers().find(ar.path); h == proapi_handlers().end()) {
       reply = {404, "text/plain", "not found\n", "http_404"};
     } else if (Throttle th = emu_.limiter.admit(); th == Throttle::TooFast) {

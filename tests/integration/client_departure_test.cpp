@@ -104,3 +104,34 @@ TEST_CASE("X-Forwarded-For names the client only when a trusted proxy sends it")
   CHECK(status("198.51.100.7", "typo") == 401);
   CHECK(status("198.51.100.8", Gateway::kPassword) == 429);  // 127.0.0.1 itself is locked out
 }
+
+TEST_CASE("a client that hangs up during a token refresh does not cost the rotated token") {
+  Fake115 emu;
+  Gateway gw(emu);
+  REQUIRE(dav(gw, "PROPFIND", "/", {{"Depth", "1"}}).status == 207);
+  // 115 rotates the pair when it reads the refresh; its answer then takes 3 s to come back. A request
+  // cancelled in that window must not take the refresh down with it: the old pair is already dead.
+  emu.control({{"passport_latency_ms", 3000}});
+  emu.control({{"expire_access_token", true}});
+  const auto refreshes_before = emu.stats()["refresh_count"].get<std::uint64_t>();
+
+  int fd = connect_loopback(port_of(gw));
+  REQUIRE(fd >= 0);
+  const std::string req = "PROPFIND /docs/ HTTP/1.1\r\nHost: 127.0.0.1\r\nDepth: 1\r\n" + authorization_line() + "\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+  // Hang up once the emulator has taken the refresh (it rotated) and before its answer arrives.
+  CHECK(wait_until([&] { return emu.stats()["refresh_count"].get<std::uint64_t>() > refreshes_before; },
+                   std::chrono::seconds(60), std::chrono::milliseconds(5)));
+  ::close(fd);
+  CHECK(wait_until([&] { return gateway_metric(gw, "dav115_http_requests_cancelled_total") >= 1; },
+                   std::chrono::seconds(60)));
+  emu.control({{"passport_latency_ms", 0}});
+
+  // The refresh finished for the gateway although its client left: the next request just works.
+  auto after = dav(gw, "PROPFIND", "/docs/", {{"Depth", "1"}}, "", {std::chrono::seconds(60)});
+  CHECK(after.status == 207);
+  auto stats = emu.stats();
+  CHECK(stats["dead_refresh_token_uses"] == 0);
+  CHECK(stats["refresh_count"].get<std::uint64_t>() == refreshes_before + 1);
+  CHECK(read_text_file(gw.state_dir() + "/tokens.json").find(emu.refresh_token()) != std::string::npos);
+}

@@ -9,8 +9,10 @@
 // - The flight keeps the leader's options (priority, deadline: whatever its fn captured); a follower does
 //   not raise them. Callers that must not queue behind another class of work (interactive behind
 //   background) give the two classes different keys.
-// - If the leader's coroutine is destroyed (shutdown) or cancelled before fn finishes, followers get
-//   FlightError(Abandoned) and the next caller starts a new flight.
+// - If the leader's coroutine is destroyed (shutdown) or cancelled (its client hung up) before fn
+//   finishes, the followers still want the result: the first of them leads a new flight with its own fn
+//   and the others join it, each still bounded by its own deadline. So a departing client stops only the
+//   work no one else waits for, and never fails the others.
 // - If its own wait is cancelled (cancellation slot), it gets system_error(operation_aborted).
 // The leader itself just runs fn inline: its deadline is the one fn passes on to the upstream call.
 //
@@ -216,8 +218,24 @@ class SingleFlight {
       if (ec == boost::asio::error::operation_aborted) throw boost::system::system_error(ec);
       throw FlightError(FlightError::Kind::Timeout, "gave up waiting for a shared request at the deadline");
     }
-    if (call->error) std::rethrow_exception(call->error);
+    if (call->error) {
+      if (abandoned(call->error)) {
+        auto leading = join(std::move(job));  // the leader went away: take over (see the header comment)
+        co_return co_await std::move(leading);
+      }
+      std::rethrow_exception(call->error);
+    }
     co_return *call->value;
+  }
+
+  static bool abandoned(const std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const FlightError& e) {
+      return e.kind == FlightError::Kind::Abandoned;
+    } catch (...) {
+      return false;
+    }
   }
 
   std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
