@@ -82,6 +82,10 @@ TEST_CASE("docker/runtime-packages.txt provides every shared library dav115 load
     ++libraries;
   }
   CHECK(libraries >= 8);  // libc, libstdc++, OpenSSL, Boost.URL, spdlog, fmt, pugixml, utf8proc, ...
+  // Files the binary reads at run time, not libraries: Content-Type comes from /etc/mime.types.
+  auto mime_package = owning_package("/etc/mime.types");
+  REQUIRE_FALSE(mime_package.empty());
+  CHECK(packages.count(mime_package) == 1);
 }
 
 TEST_CASE("the Dockerfile installs that list, smoke-runs the binary, has a WORKDIR and no fixed health port") {
