@@ -8,6 +8,7 @@
 
 #include "../net/test_server.hpp"
 #include "dav115/cloud115/open_api_client.hpp"
+#include "scratch_dir.hpp"
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -20,15 +21,6 @@ using test::ServerRequest;
 using test::TestServer;
 
 namespace {
-
-struct ListDir {
-  fs::path path;
-  ListDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("dav115-list-" + std::to_string(rd()) + std::to_string(rd()));
-  }
-  ~ListDir() { fs::remove_all(path); }
-};
 
 long long query_int(const std::string& target, const std::string& key) {
   auto at = target.find("&" + key + "=");
@@ -94,7 +86,7 @@ Outcome list_once(Folder& folder) {
   asio::io_context io;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return folder.handle(r); });
   net::HttpClient http(io.get_executor());
-  ListDir dir;
+  cloud115_test::ScratchDir dir;
   auto cfg = list_cfg(server.base_url());
   OpenApiClient client(io.get_executor(), http, cfg, dir.path.string());
   Outcome out;
@@ -171,7 +163,7 @@ TEST_CASE("pages that run dry before `count` is reached fail with Unavailable") 
   asio::io_context io;
   TestServer server(io.get_executor(), handler);
   net::HttpClient http(io.get_executor());
-  ListDir dir;
+  cloud115_test::ScratchDir dir;
   auto cfg = list_cfg(server.base_url());
   OpenApiClient client(io.get_executor(), http, cfg, dir.path.string());
   std::optional<ApiError> error;

@@ -8,6 +8,7 @@
 
 #include "../net/test_server.hpp"
 #include "dav115/cloud115/open_api_client.hpp"
+#include "scratch_dir.hpp"
 #include "dav115/store/token_state.hpp"
 
 namespace asio = boost::asio;
@@ -22,15 +23,6 @@ using test::TestServer;
 using dav115::test::run_test;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("dav115-cloud-" + std::to_string(rd()) + std::to_string(rd()));
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // The fake's world: which tokens are valid, and scripted failures.
 struct Fake {
@@ -104,7 +96,7 @@ TEST_CASE("20 concurrent calls on a rejected access token cause exactly one refr
   Fake fake;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
   net::HttpClient http(io.get_executor());
-  TempDir dir;
+  cloud115_test::ScratchDir dir;
   auto cfg = make_cfg(server.base_url());
   OpenApiClient client(io.get_executor(), http, cfg, dir.path.string());
   int ok = 0;
@@ -157,7 +149,7 @@ TEST_CASE("a dead refresh token means ReauthRequired: no more upstream calls unt
   fake.refresh_error = 40140116;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
   net::HttpClient http(io.get_executor());
-  TempDir dir;
+  cloud115_test::ScratchDir dir;
   auto cfg = make_cfg(server.base_url());
   cfg.access_token.clear();  // start from the refresh token alone
   OpenApiClient client(io.get_executor(), http, cfg, dir.path.string());
@@ -209,7 +201,7 @@ TEST_CASE("770004 pauses and retries within the deadline, and fails with RateLim
   fake.fail_lists_with_770004 = 1;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
   net::HttpClient http(io.get_executor());
-  TempDir dir;
+  cloud115_test::ScratchDir dir;
   auto cfg = make_cfg(server.base_url());
   OpenApiClient client(io.get_executor(), http, cfg, dir.path.string());
   std::size_t n = 0;
@@ -241,7 +233,7 @@ TEST_CASE("a short-lived access token (expires_in 8 s) is used, not refreshed ag
   fake.expires_in = 8;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
   net::HttpClient http(io.get_executor());
-  TempDir dir;
+  cloud115_test::ScratchDir dir;
   auto cfg = make_cfg(server.base_url());
   cfg.access_token.clear();  // forces one refresh at start
   cfg.refresh_margin = 1s;

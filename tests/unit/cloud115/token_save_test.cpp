@@ -11,6 +11,7 @@
 
 #include "../net/test_server.hpp"
 #include "dav115/cloud115/open_api_client.hpp"
+#include "scratch_dir.hpp"
 #include "dav115/store/token_state.hpp"
 
 namespace asio = boost::asio;
@@ -24,15 +25,6 @@ using test::ServerRequest;
 using test::TestServer;
 
 namespace {
-
-struct SaveDir {
-  fs::path path;
-  SaveDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("dav115-save-" + std::to_string(rd()) + std::to_string(rd()));
-  }
-  ~SaveDir() { fs::remove_all(path); }
-};
 
 // Rejects the config's access token once, so the first listing forces one refresh.
 struct RotatingFake {
@@ -71,7 +63,7 @@ TEST_CASE("status() answers while the new token pair is being saved, and the sav
   RotatingFake fake;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
   net::HttpClient http(io.get_executor());
-  SaveDir dir;
+  cloud115_test::ScratchDir dir;
 
   // A save of the refreshed pair blocks until released (at most 10 s, so a broken build fails, not hangs).
   std::promise<void> entered, release;
@@ -130,7 +122,7 @@ TEST_CASE("a failed save of a new token pair is reported in status() and retried
   RotatingFake fake;
   TestServer server(io.get_executor(), [&](const ServerRequest& r) { return fake.handle(r); });
   net::HttpClient http(io.get_executor());
-  SaveDir dir;
+  cloud115_test::ScratchDir dir;
   std::atomic<bool> disk_broken{false};
   std::atomic<int> attempts{0};
   BlockingWork work;
