@@ -65,6 +65,9 @@ std::shared_ptr<spdlog::logger> access_logger(const std::string& setting) {
   if (setting == "-") log = spdlog::stderr_color_mt("access");
   else log = spdlog::basic_logger_mt("access", setting);
   log->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [access] %v");
+  // One write per line, as nginx does without `buffer=`: a line is on disk when its request is done,
+  // and none is lost when the process is killed or exits without flushing.
+  log->flush_on(spdlog::level::info);
   return log;
 }
 

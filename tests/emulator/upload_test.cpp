@@ -1,6 +1,7 @@
 // The upload flow: upload/init (status 1, 2, 7), get_token, and the OSS endpoint (PutObject, multipart,
 // signatures, security tokens, Content-MD5, part sizes, the callback), with a fault at each step.
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <poll.h>
 #include <unistd.h>
@@ -406,7 +407,8 @@ TEST_CASE("OSS: a 64 MiB upload streams to disk") {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0) hwm_kib = std::stol(line.substr(6));
   REQUIRE(hwm_kib > 0);
-  CHECK(hwm_kib < 48 * 1024);
+  // Under ASan its shadow memory and quarantine dominate the figure (scripts/test sets this).
+  if (!std::getenv("DAV115_SANITIZED")) CHECK(hwm_kib < 48 * 1024);
   CHECK(f.stats()["oss_bytes"] == 64ull << 20);
 }
 
