@@ -86,6 +86,20 @@ void read_delivery(Fields& f, Delivery& d, bool& rules_given) {
   f.seconds("link_expiry_margin_s", d.link_expiry_margin);
 }
 
+void read_upload(Fields& f, Upload& u) {
+  constexpr long long big = 1LL << 50;
+  f.text("spool_dir", u.spool_dir);
+  f.whole("max_file_bytes", u.max_file_bytes, 0, big);
+  f.whole("spool_reserve_bytes", u.spool_reserve_bytes, 0, big);
+  f.text("oss_endpoint", u.oss_endpoint);
+  f.flag("oss_path_style", u.oss_path_style);
+  f.whole("multipart_threshold_bytes", u.multipart_threshold_bytes, 1, big);
+  // OSS: every part but the last must be at least 100 KiB; a single part is at most 5 GiB.
+  f.whole("part_bytes", u.part_bytes, 100 * 1024, 5LL << 30);
+  f.whole("part_retries", u.part_retries, 0, 20);
+  f.seconds("oss_timeout_s", u.oss_timeout);
+}
+
 void read_listen(Fields& f, Config& cfg) {
   const json* listen = f.raw("listen");
   if (!listen) return;  // validate() reports the missing setting
@@ -110,6 +124,7 @@ void read_users(Fields& f, Config& cfg) {
     User user;
     u.text("name", user.name);
     u.text("password_hash", user.password_hash);
+    u.flag("read_only", user.read_only);
     u.finish();
     cfg.users.push_back(std::move(user));
   }
@@ -152,6 +167,7 @@ Config parse_config(const std::string& json_text, const std::string& source_path
   top.text("mount_path", cfg.mount_path);
   read_users(top, cfg);
   top.flag("allow_anonymous", cfg.allow_anonymous);
+  top.flag("read_only", cfg.read_only);
   if (const json* tls = top.object("tls")) {
     Fields t(*tls, "tls");
     t.text("cert", cfg.tls.cert);
@@ -170,6 +186,7 @@ Config parse_config(const std::string& json_text, const std::string& source_path
   section("limits", [&](Fields& f) { read_limits(f, cfg.limits); });
   section("auth", [&](Fields& f) { read_auth(f, cfg.auth); });
   section("delivery", [&](Fields& f) { read_delivery(f, cfg.delivery, rules_given); });
+  section("upload", [&](Fields& f) { read_upload(f, cfg.upload); });
   top.text("state_dir", cfg.state_dir);
   top.text("log_level", cfg.log_level);
   top.text("access_log", cfg.access_log);

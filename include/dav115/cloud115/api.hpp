@@ -28,6 +28,27 @@ class Api {
   virtual boost::asio::awaitable<DownloadLink> download_link(std::string file_id, std::string pick_code,
                                                              std::string user_agent, CallOptions opts) = 0;
 
+  // --- Writes. Each is one call at interactive priority through the governor; copy, move and delete
+  // are serialised per account (115 asks for it). None is retried once it may have reached 115: a
+  // transport failure after sending throws ApiError{Unavailable, uncertain = true}.
+
+  // /open/folder/add. Returns the new folder (id, name, parent). ApiError AlreadyExists on 20004.
+  virtual boost::asio::awaitable<Entry> make_folder(std::string parent_id, std::string name, CallOptions opts) = 0;
+  // /open/ufile/move of `ids` into folder `to_cid`.
+  virtual boost::asio::awaitable<void> move(std::vector<std::string> ids, std::string to_cid, CallOptions opts) = 0;
+  // /open/ufile/copy of `ids` into folder `to_cid` (duplicates allowed: 115 names the copy itself).
+  virtual boost::asio::awaitable<void> copy(std::vector<std::string> ids, std::string to_cid, CallOptions opts) = 0;
+  // /open/ufile/update: new name for one file or folder.
+  virtual boost::asio::awaitable<void> rename(std::string id, std::string new_name, CallOptions opts) = 0;
+  // /open/ufile/delete of `ids` (children of `parent_id`) to the recycle bin.
+  virtual boost::asio::awaitable<void> remove(std::vector<std::string> ids, std::string parent_id, CallOptions opts) = 0;
+  // The whole upload flow for one staged file into folder `parent_id` as `name`: upload/init (instant
+  // upload when 115 has the bytes), the sign check, get_token and OSS (PutObject or multipart, the
+  // callback on the last request). Returns only once 115 confirmed the file; on failure a multipart
+  // upload is aborted and ApiError is thrown. 115 allows duplicate names: replacing is the caller's job.
+  virtual boost::asio::awaitable<UploadResult> upload(UploadSource source, std::string parent_id, std::string name,
+                                                      CallOptions opts) = 0;
+
   virtual UpstreamStatus status() const = 0;
 };
 

@@ -36,6 +36,15 @@ class OpenApiClient final : public Api {
   boost::asio::awaitable<std::optional<Entry>> get_info(std::string id, CallOptions opts) override;
   boost::asio::awaitable<DownloadLink> download_link(std::string file_id, std::string pick_code,
                                                      std::string user_agent, CallOptions opts) override;
+  boost::asio::awaitable<Entry> make_folder(std::string parent_id, std::string name, CallOptions opts) override;
+  boost::asio::awaitable<void> move(std::vector<std::string> ids, std::string to_cid, CallOptions opts) override;
+  boost::asio::awaitable<void> copy(std::vector<std::string> ids, std::string to_cid, CallOptions opts) override;
+  boost::asio::awaitable<void> rename(std::string id, std::string new_name, CallOptions opts) override;
+  boost::asio::awaitable<void> remove(std::vector<std::string> ids, std::string parent_id, CallOptions opts) override;
+  boost::asio::awaitable<UploadResult> upload(UploadSource source, std::string parent_id, std::string name,
+                                              CallOptions opts) override;
+  // Upload settings (OSS endpoint override, part sizes); also taken again on reload.
+  void set_upload_options(const config::Upload& upload);
   UpstreamStatus status() const override;
 
   struct Impl;

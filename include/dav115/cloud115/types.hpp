@@ -35,6 +35,21 @@ struct DownloadLink {
   std::string sha1;
 };
 
+// A file staged on local disk for upload, with the digests upload/init needs (computed while it was
+// received, so the uploader never hashes the whole file again).
+struct UploadSource {
+  std::string path;        // local file; read, never modified or removed by the uploader
+  std::uint64_t size = 0;
+  std::string sha1;        // upper-case hex SHA-1 of the whole file
+  std::string pre_sha1;    // upper-case hex SHA-1 of the first 128 KiB (the whole file if smaller)
+};
+
+struct UploadResult {
+  Entry entry;                  // the file as 115 now has it (id, pick_code, size, sha1, name)
+  bool instant = false;         // 115 already had the bytes: none were sent
+  std::uint64_t bytes_sent = 0; // to OSS
+};
+
 enum class Priority { Interactive, Background };
 
 struct CallOptions {
@@ -49,6 +64,7 @@ enum class ErrorKind {
   RateLimited,     // 770004, 406 quota, 40140117, WAF 405 page, after retries ran out of deadline
   Unavailable,     // transport errors, non-JSON / empty bodies, 5xx, after retries ran out of deadline
   ReauthRequired,  // 40140116 / 40140119 / 40140120 (and 40140114/15): the refresh token is dead
+  AlreadyExists,   // 20004: a folder of that name exists
   Other,           // any other API error code
 };
 
@@ -59,6 +75,9 @@ struct ApiError : std::runtime_error {
   ErrorKind kind;
   long long code;                   // 115's code (0 for transport errors)
   std::chrono::seconds retry_after; // hint for Retry-After
+  // A write that was sent but whose answer never came (timeout, reset): it may have happened. Such a
+  // call is never retried blindly; the caller re-reads the folder to learn the outcome.
+  bool uncertain = false;
 };
 
 // Health of the upstream, for /healthz.

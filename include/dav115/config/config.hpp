@@ -29,6 +29,7 @@ struct ListenAddress {
 struct User {
   std::string name;
   std::string password_hash;  // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" (see http/password_hash.hpp)
+  bool read_only = false;     // this user may read but never write
 
   bool operator==(const User&) const = default;
 };
@@ -127,17 +128,36 @@ struct Delivery {
   bool operator==(const Delivery&) const = default;
 };
 
+// How PUT bodies are staged and sent to 115's storage (OSS).
+struct Upload {
+  std::string spool_dir;                 // "" = <state_dir>/spool; bodies are staged here, then removed
+  std::uint64_t max_file_bytes = 0;      // a larger PUT is refused with 413 (0 = no limit)
+  // Free space left on the spool's file system after a PUT has been staged; less -> 507 before the body.
+  std::uint64_t spool_reserve_bytes = 64ull << 20;
+  std::string oss_endpoint;              // "" = the endpoint upload/get_token returns
+  bool oss_path_style = false;           // bucket in the path, not the host name (the emulator)
+  // Files of this size or more go up as a multipart upload; smaller ones in one PutObject.
+  std::uint64_t multipart_threshold_bytes = 20ull << 20;
+  std::uint64_t part_bytes = 20ull << 20;  // grown as needed to stay under 10,000 parts
+  int part_retries = 3;                    // further tries of a failed part (a part is idempotent)
+  std::chrono::seconds oss_timeout{300};   // one OSS request (a whole part)
+
+  bool operator==(const Upload&) const = default;
+};
+
 struct Config {
   std::vector<ListenAddress> listen;  // at least one
   std::string mount_path = "/";       // always begins and ends with '/'
   std::vector<User> users;
-  bool allow_anonymous = false;
+  bool allow_anonymous = false;       // anonymous users may read, never write
+  bool read_only = false;             // no writes for anyone: DAV class 1, write methods get 405
   Tls tls;
   Cloud115 cloud115;
   Cache cache;
   Limits limits;
   Auth auth;
   Delivery delivery;
+  Upload upload;
   std::string state_dir = "./state";
   std::string log_level = "info";
   std::string access_log = "-";       // "-" = stderr with the other logs, "" = off, else a file path

@@ -149,9 +149,96 @@ class FakeApi : public cloud115::Api {
     l.user_agent = ua;
     co_return l;
   }
+  // --- writes: applied to the in-memory folders, counted per kind.
+  asio::awaitable<cloud115::Entry> make_folder(std::string parent, std::string name, cloud115::CallOptions) override {
+    std::lock_guard lk(mu_);
+    ++write_calls_["make_folder"];
+    auto& kids = folders_[parent];
+    for (const auto& e : kids)
+      if (e.is_dir && e.name == name) throw cloud115::ApiError(cloud115::ErrorKind::AlreadyExists, 20004, "exists");
+    auto e = entry(std::to_string(next_id_++), parent, name, true);
+    kids.push_back(e);
+    folders_[e.id];
+    co_return e;
+  }
+  asio::awaitable<void> move(std::vector<std::string> ids, std::string to, cloud115::CallOptions) override {
+    std::lock_guard lk(mu_);
+    ++write_calls_["move"];
+    for (const auto& id : ids)
+      if (auto e = take_locked(id)) {
+        e->parent_id = to;
+        folders_[to].push_back(*e);
+      }
+    co_return;
+  }
+  asio::awaitable<void> copy(std::vector<std::string> ids, std::string to, cloud115::CallOptions) override {
+    std::lock_guard lk(mu_);
+    ++write_calls_["copy"];
+    for (const auto& id : ids)
+      if (auto e = find_locked(id)) {
+        auto c = *e;
+        c.id = std::to_string(next_id_++);
+        c.parent_id = to;
+        folders_[to].push_back(c);
+      }
+    co_return;
+  }
+  asio::awaitable<void> rename(std::string id, std::string name, cloud115::CallOptions) override {
+    std::lock_guard lk(mu_);
+    ++write_calls_["rename"];
+    for (auto& [cid, kids] : folders_)
+      for (auto& e : kids)
+        if (e.id == id) e.name = name;
+    co_return;
+  }
+  asio::awaitable<void> remove(std::vector<std::string> ids, std::string, cloud115::CallOptions) override {
+    std::lock_guard lk(mu_);
+    ++write_calls_["remove"];
+    for (const auto& id : ids) take_locked(id);
+    co_return;
+  }
+  asio::awaitable<cloud115::UploadResult> upload(cloud115::UploadSource src, std::string parent, std::string name,
+                                                 cloud115::CallOptions) override {
+    std::lock_guard lk(mu_);
+    ++write_calls_["upload"];
+    if (upload_failure_) throw *upload_failure_;
+    cloud115::UploadResult r;
+    r.entry = entry(std::to_string(next_id_++), parent, name, false, src.size);
+    r.entry.sha1 = src.sha1;
+    folders_[parent].push_back(r.entry);
+    r.bytes_sent = src.size;
+    co_return r;
+  }
+  void fail_upload(std::optional<cloud115::ApiError> err) {
+    std::lock_guard lk(mu_);
+    upload_failure_ = std::move(err);
+  }
+  int write_calls(const std::string& kind) const {
+    std::lock_guard lk(mu_);
+    auto it = write_calls_.find(kind);
+    return it == write_calls_.end() ? 0 : it->second;
+  }
+
   cloud115::UpstreamStatus status() const override { return {}; }
 
  private:
+  std::optional<cloud115::Entry> find_locked(const std::string& id) {
+    for (auto& [cid, kids] : folders_)
+      for (auto& e : kids)
+        if (e.id == id) return e;
+    return std::nullopt;
+  }
+  std::optional<cloud115::Entry> take_locked(const std::string& id) {
+    for (auto& [cid, kids] : folders_)
+      for (auto it = kids.begin(); it != kids.end(); ++it)
+        if (it->id == id) {
+          auto e = *it;
+          kids.erase(it);
+          return e;
+        }
+    return std::nullopt;
+  }
+
   asio::awaitable<void> pause() {
     auto ms = delay_ms_.load();
     if (ms <= 0) co_return;
@@ -172,6 +259,9 @@ class FakeApi : public cloud115::Api {
   cloud115::Quota quota_{1000, 400, 600};
   std::atomic<int> quota_calls_{0};
   std::atomic<long long> delay_ms_{0};
+  std::map<std::string, int> write_calls_;
+  std::optional<cloud115::ApiError> upload_failure_;
+  long long next_id_ = 9000000;
 };
 
 // A steady clock the test moves by hand, so TTLs expire without waiting.

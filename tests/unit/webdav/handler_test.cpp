@@ -48,6 +48,15 @@ class MemoryApi : public cloud115::Api {
                                                         cloud115::CallOptions) override {
     throw cloud115::ApiError(cloud115::ErrorKind::Other, 1, "not in this test");
   }
+  // Writes are tested with vfs_test::FakeApi; here they are never reached.
+  static cloud115::ApiError no_writes() { return cloud115::ApiError(cloud115::ErrorKind::Other, 1, "not in this test"); }
+  asio::awaitable<cloud115::Entry> make_folder(std::string, std::string, cloud115::CallOptions) override { throw no_writes(); co_return cloud115::Entry{}; }
+  asio::awaitable<void> move(std::vector<std::string>, std::string, cloud115::CallOptions) override { throw no_writes(); co_return; }
+  asio::awaitable<void> copy(std::vector<std::string>, std::string, cloud115::CallOptions) override { throw no_writes(); co_return; }
+  asio::awaitable<void> rename(std::string, std::string, cloud115::CallOptions) override { throw no_writes(); co_return; }
+  asio::awaitable<void> remove(std::vector<std::string>, std::string, cloud115::CallOptions) override { throw no_writes(); co_return; }
+  asio::awaitable<cloud115::UploadResult> upload(cloud115::UploadSource, std::string, std::string,
+                                                 cloud115::CallOptions) override { throw no_writes(); co_return cloud115::UploadResult{}; }
   cloud115::UpstreamStatus status() const override { return {}; }
 };
 
