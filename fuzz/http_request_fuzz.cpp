@@ -62,7 +62,8 @@ void handle(const util::HttpRequest& req) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const config::Limits limits;  // the defaults a gateway runs with
+  static const config::Config cfg;  // the defaults a gateway runs with
+  static const config::Limits& limits = cfg.limits;
   std::string_view in(reinterpret_cast<const char*>(data), size);
 
   bhttp::request_parser<bhttp::string_body> parser;
@@ -76,11 +77,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   http::detail::RequestHead checks{head.method_string(), head[bhttp::field::transfer_encoding],
                                    head[bhttp::field::content_encoding], std::nullopt};
   if (auto len = parser.content_length()) checks.content_length = *len;
-  if (auto status = http::detail::reject_before_body(checks, limits)) {
+  if (auto status = http::detail::reject_before_body(checks, cfg)) {
     FUZZ_CHECK(*status == 413 || *status == 415 || *status == 501);
     return 0;
   }
-  auto body_limit = http::detail::body_limit_for(head.method_string(), limits);
+  auto body_limit = http::detail::body_limit_for(head.method_string(), cfg);
   parser.body_limit(body_limit);
   parser.eager(true);
   if (!parser.is_done()) {

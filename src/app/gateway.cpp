@@ -23,6 +23,7 @@
 #include "dav115/http/server.hpp"
 #include "dav115/net/http_client.hpp"
 #include "dav115/store/atomic_file.hpp"
+#include "dav115/store/spool.hpp"
 #include "dav115/store/state_lock.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/handler.hpp"
@@ -47,6 +48,11 @@ struct Gateway::Impl {
 namespace {
 
 // The tokens live in state_dir: nobody else may read it.
+std::filesystem::path spool_dir(const config::Config& cfg) {
+  if (!cfg.upload.spool_dir.empty()) return cfg.upload.spool_dir;
+  return std::filesystem::path(cfg.state_dir) / "spool";
+}
+
 void ensure_state_dir(const std::string& dir) {
   if (fs::exists(dir)) return;
   fs::create_directories(dir);
@@ -134,11 +140,32 @@ int Gateway::run() {
   net::HttpClient http_client(ioc.get_executor(), client_opts);
   // Blocking work (the token file's fsync) runs here, never on the I/O threads.
   asio::thread_pool blocking_pool(1);
+  // Spool writes and hashing of PUT bodies: a pool of their own, so a large upload arriving never
+  // delays a token save.
+  asio::thread_pool upload_pool(2);
   cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir,
                               cloud115::BlockingWork{blocking_pool.get_executor(), {}});
+  api.set_upload_options(cfg.upload);
   vfs::Tree tree(ioc.get_executor(), api, cfg);
-  webdav::Handler webdav_handler(
-      tree, webdav::Options{cfg.mount_path, cfg.limits.client_deadline, cfg.limits.max_propfind_properties});
+  webdav::Options dav_opts{cfg.mount_path, cfg.limits.client_deadline, cfg.limits.max_propfind_properties};
+  dav_opts.read_only = cfg.read_only;
+  dav_opts.realm = cfg.auth.realm;
+  dav_opts.may_write = [users = cfg.users](std::string_view name) {
+    for (const auto& u : users)
+      if (u.name == name) return !u.read_only;
+    return false;
+  };
+  if (!cfg.read_only) {
+    dav_opts.spool = std::make_shared<store::Spool>(spool_dir(cfg), cfg.upload.spool_reserve_bytes,
+                                                    upload_pool.get_executor());
+    try {
+      dav_opts.spool->prepare();
+    } catch (const std::exception& e) {
+      spdlog::critical("cannot prepare the upload spool {}: {}", dav_opts.spool->dir().string(), e.what());
+      return 1;
+    }
+  }
+  webdav::Handler webdav_handler(tree, dav_opts);
 
   Routes routes;
   routes.mount_path = cfg.mount_path;
@@ -155,8 +182,8 @@ int Gateway::run() {
       ioc, cfg, [&router](util::HttpRequest& req) { return router(req); },
       [&api, &tree, version] { return health_report(api.status(), tree.stats(), version); });
   // Write methods are refused before their body is read (405 + Allow, not 413).
-  server.set_method_refusal([](std::string_view method) -> std::optional<util::HttpResponse> {
-    if (method != "OPTIONS" && method != "PROPFIND" && webdav::Handler::handles(method))
+  server.set_method_refusal([read_only = cfg.read_only](std::string_view method) -> std::optional<util::HttpResponse> {
+    if (read_only && method != "OPTIONS" && method != "PROPFIND" && webdav::Handler::handles(method))
       return webdav::method_not_allowed_response();
     return std::nullopt;
   });
@@ -231,6 +258,7 @@ int Gateway::run() {
   worker();
   for (auto& t : pool) t.join();
   blocking_pool.join();  // finish a token save in progress: that pair may be the only live one
+  upload_pool.join();
 
   {
     std::lock_guard lk(self.mu);

@@ -6,17 +6,22 @@
 
 namespace dav115::http::detail {
 
-std::size_t body_limit_for(std::string_view method, const config::Limits& limits) {
-  if (method == "PROPFIND" || method == "PROPPATCH") return limits.max_propfind_body_bytes;
-  return limits.max_other_body_bytes;
+std::uint64_t body_limit_for(std::string_view method, const config::Config& cfg) {
+  // MKCOL is read too, so that a body gets its 415 from the handler rather than a 413 here.
+  if (method == "PROPFIND" || method == "PROPPATCH" || method == "LOCK" || method == "MKCOL")
+    return cfg.limits.max_propfind_body_bytes;
+  if (method == "PUT") return cfg.upload.max_file_bytes ? cfg.upload.max_file_bytes : UINT64_MAX;
+  return cfg.limits.max_other_body_bytes;
 }
 
-std::optional<unsigned> reject_before_body(const RequestHead& head, const config::Limits& limits) {
+bool streams_body(std::string_view method) { return method == "PUT"; }
+
+std::optional<unsigned> reject_before_body(const RequestHead& head, const config::Config& cfg) {
   // Only chunked framing is understood; anything else would be read as garbage.
   if (!head.transfer_encoding.empty() && !util::iequals(head.transfer_encoding, "chunked")) return 501;
   // We never decode compressed request bodies.
   if (!head.content_encoding.empty() && !util::iequals(head.content_encoding, "identity")) return 415;
-  if (head.content_length && *head.content_length > body_limit_for(head.method, limits)) return 413;
+  if (head.content_length && *head.content_length > body_limit_for(head.method, cfg)) return 413;
   return std::nullopt;
 }
 

@@ -10,8 +10,12 @@
 
 namespace dav115::http::detail {
 
-// PROPFIND/PROPPATCH carry XML; everything else (read-only gateway) carries nothing.
-std::size_t body_limit_for(std::string_view method, const config::Limits& limits);
+// XML-bodied methods get limits.max_propfind_body_bytes, PUT upload.max_file_bytes (0 = no limit),
+// everything else limits.max_other_body_bytes.
+std::uint64_t body_limit_for(std::string_view method, const config::Config& cfg);
+
+// Methods whose body is handed to the handler as a stream (HttpRequest::body_reader), never buffered.
+bool streams_body(std::string_view method);
 
 struct RequestHead {
   std::string_view method;
@@ -21,7 +25,7 @@ struct RequestHead {
 };
 
 // The error status to answer before reading the body (413, 415, 501), or nullopt to go on.
-std::optional<unsigned> reject_before_body(const RequestHead& head, const config::Limits& limits);
+std::optional<unsigned> reject_before_body(const RequestHead& head, const config::Config& cfg);
 
 // The header block overflowed max_header_bytes: was it the request line alone (414) or the
 // fields (431)? `request_line_parsed` tells whether the parser got past the request line.

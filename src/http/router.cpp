@@ -47,7 +47,10 @@ boost::asio::awaitable<util::HttpResponse> answer(Server::Impl& impl, util::Http
 
   // Windows' WebClient preflights OPTIONS without credentials and gives up if challenged.
   const bool self_authenticating = impl.is_public && impl.is_public(req.target);
-  if (!impl.cfg.allow_anonymous && req.method != "OPTIONS" && !self_authenticating) {
+  // With anonymous access on, credentials that are sent are still checked: they are what lets a user
+  // write (anonymous users only read).
+  const bool sent_credentials = req.header("Authorization").has_value();
+  if (req.method != "OPTIONS" && !self_authenticating && (!impl.cfg.allow_anonymous || sent_credentials)) {
     std::optional<std::string> authorization;
     if (auto h = req.header("Authorization")) authorization.emplace(*h);
     auto checking = impl.auth.check(std::move(authorization), req.client_address);

@@ -203,13 +203,25 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     RequestHead checks{head.method_string(), head[bhttp::field::transfer_encoding],
                        head[bhttp::field::content_encoding], std::nullopt};
     if (auto len = parser.content_length()) checks.content_length = *len;
-    if (auto status = reject_before_body(checks, limits)) {
+    if (auto status = reject_before_body(checks, impl_->cfg)) {
       co_await answer_early(*status, rec, started);
       co_return false;
     }
-    parser.body_limit(body_limit_for(head.method_string(), limits));
+    parser.body_limit(body_limit_for(head.method_string(), impl_->cfg));
 
-    if (!parser.is_done()) {
+    util::HttpRequest req;
+    req.client_address = client;
+    req.secure = kTls;
+    std::shared_ptr<StreamedBody> streamed;
+    bool keep_alive = head.keep_alive();
+    request_version_ = head.version();
+    if (streams_body(head.method_string()) && !parser.is_done()) {
+      // The handler reads the body itself, after its own checks (and only then is 100 Continue sent).
+      copy_request_head(head, rec, req);
+      const bool expect_continue = util::iequals(head[bhttp::field::expect], "100-continue");
+      streamed = std::make_shared<StreamedBody>(*this, std::move(parser), expect_continue);
+      req.body_reader = streamed;
+    } else if (!parser.is_done()) {
       if (util::iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
         lowest().expires_after(limits.write_timeout);
@@ -224,18 +236,25 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
       }
     }
 
-    auto msg = parser.release();
-    util::HttpRequest req;
-    req.method = rec.method;
-    req.target = rec.target;
-    for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    req.body = std::move(msg.body());
-    req.client_address = client;
-    req.secure = kTls;
-    bool keep_alive = msg.keep_alive();
+    if (!streamed) {
+      auto msg = parser.release();
+      copy_request_head(msg, rec, req);
+      req.body = std::move(msg.body());
+    }
 
-    auto routing = route_while_peer_listens(req);
-    auto routed = co_await std::move(routing);
+    std::optional<util::HttpResponse> routed;
+    if (streamed) {
+      // The handler reads from the socket itself, so no peek-watch runs beside it; a client that
+      // leaves mid-body fails the handler's read. Once the body is complete the upload finishes even
+      // if the client goes: the bytes are all here, and stopping would leave 115 half-told.
+      auto routing = route(*impl_, req);
+      routed = co_await std::move(routing);
+      if (!streamed->finished()) keep_alive = false;  // the rest of the body is still on the wire
+      streamed->detach();
+    } else {
+      auto routing = route_while_peer_listens(req);
+      routed = co_await std::move(routing);
+    }
     rec.user = req.user;
     if (!routed) {
       // Nobody is waiting for the answer: the handler was cancelled (no more 115 calls for it).
@@ -249,7 +268,6 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     rec.status = res.status;
     ++requests_served_;
     keep_alive = keep_alive && !impl_->draining && requests_served_ < limits.max_requests_per_connection;
-    request_version_ = msg.version();
     if (req.method == "HEAD") res.head_only = true;
     if (res.stream && !res.head_only && request_version_ < 11 && !declared_length(res)) keep_alive = false;
     bool ok = true;
@@ -299,6 +317,62 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     co_await until_cancelled.async_wait(as_tuple_awaitable);
     // Reached only through cancellation, i.e. after the handler finished: the handler's result stands.
   }
+
+  template <class Message>
+  static void copy_request_head(const Message& msg, const RequestRecord& rec, util::HttpRequest& req) {
+    req.method = rec.method;
+    req.target = rec.target;
+    for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+
+  // A PUT body handed to the handler: read from the connection as the handler asks for it, each read
+  // bounded by limits.body_timeout (between two reads, as nginx's client_body_timeout).
+  class StreamedBody final : public util::BodyReader {
+   public:
+    StreamedBody(Session& session, bhttp::request_parser<bhttp::string_body>&& head_parser, bool expect_continue)
+        : session_(&session), parser_(std::move(head_parser)), expect_continue_(expect_continue) {
+      length_ = parser_.content_length() ? std::optional<std::uint64_t>(*parser_.content_length()) : std::nullopt;
+    }
+
+    asio::awaitable<std::size_t> read(asio::mutable_buffer buf) override {
+      if (!session_) throw util::BodyReadError(500, "request body read after its request ended");
+      Session& s = *session_;
+      if (expect_continue_) {
+        expect_continue_ = false;
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        s.lowest().expires_after(s.impl_->cfg.limits.write_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(s.stream_, cont, as_tuple_awaitable);
+        if (wec) throw util::BodyReadError(408, "client went away before sending the body");
+      }
+      while (!parser_.is_done() && buf.size() > 0) {
+        auto& body = parser_.get().body();
+        body.data = buf.data();
+        body.size = buf.size();
+        s.lowest().expires_after(s.impl_->cfg.limits.body_timeout);
+        auto [ec, n] = co_await bhttp::async_read_some(s.stream_, s.buffer_, parser_, as_tuple_awaitable);
+        const std::size_t got = buf.size() - body.size;
+        body.data = nullptr;
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec == bhttp::error::body_limit) throw util::BodyReadError(413, "request body over the size limit");
+        if (ec && is_parse_error(ec) && ec != bhttp::error::partial_message)
+          throw util::BodyReadError(400, "malformed request body framing");
+        if (ec) throw util::BodyReadError(408, "request body not received: " + ec.message());
+        if (got > 0) co_return got;
+      }
+      co_return 0;
+    }
+
+    std::optional<std::uint64_t> content_length() const override { return length_; }
+    bool finished() const { return parser_.is_done(); }
+    // The request is over: a reader kept by mistake can no longer touch the connection.
+    void detach() { session_ = nullptr; }
+
+   private:
+    Session* session_;
+    bhttp::request_parser<bhttp::buffer_body> parser_;
+    bool expect_continue_;
+    std::optional<std::uint64_t> length_;
+  };
 
   // The peer, or the client a trusted proxy forwards for (lockout and the access log key on it).
   template <class Fields>

@@ -59,12 +59,12 @@ util::HttpResponse too_many_properties(std::size_t asked, std::size_t limit) {
 
 }  // namespace
 
-util::HttpResponse options_response() {
+util::HttpResponse options_response(bool writable) {
   util::HttpResponse r;
   r.status = 200;
-  r.set("DAV", "1");
+  r.set("DAV", writable ? "1, 2" : "1");
   r.set("MS-Author-Via", "DAV");
-  r.set("Allow", std::string(kAllowedMethods));
+  r.set("Allow", std::string(writable ? kAllowedMethodsWritable : kAllowedMethods));
   return r;
 }
 
@@ -87,9 +87,29 @@ bool Handler::handles(std::string_view method) {
 }
 
 boost::asio::awaitable<util::HttpResponse> Handler::handle(const util::HttpRequest& req) {
-  if (req.method == "OPTIONS") co_return options_response();
+  if (req.method == "OPTIONS") co_return options_response(!opts_.read_only);
   if (req.method == "PROPFIND") co_return co_await propfind(req);
-  co_return method_not_allowed_response();
+  if (opts_.read_only) co_return method_not_allowed_response();
+  if (auto refusal = refuse_write(req)) co_return std::move(*refusal);
+  if (req.method == "PUT") co_return co_await put(req);
+  if (req.method == "MKCOL") co_return co_await mkcol(req);
+  if (req.method == "DELETE") co_return co_await remove(req);
+  if (req.method == "COPY") co_return co_await copy_or_move(req, false);
+  if (req.method == "MOVE") co_return co_await copy_or_move(req, true);
+  auto r = util::text_response(405, "method not allowed here");
+  r.set("Allow", std::string(kAllowedMethodsWritable));
+  co_return r;
+}
+
+std::optional<util::HttpResponse> Handler::refuse_write(const util::HttpRequest& req) const {
+  if (req.user.empty()) {
+    auto r = util::text_response(401, "writing needs a user name and password");
+    r.set("WWW-Authenticate", "Basic realm=\"" + opts_.realm + "\", charset=\"UTF-8\"");
+    return r;
+  }
+  if (opts_.may_write && !opts_.may_write(req.user))
+    return util::text_response(403, "user " + req.user + " may read but not write (read_only)");
+  return std::nullopt;
 }
 
 boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpRequest& req) {

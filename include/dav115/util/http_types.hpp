@@ -18,11 +18,32 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive ASCII comparison of header names.
 bool iequals(std::string_view a, std::string_view b);
 
+// A request body read piece by piece (PUT) instead of being held in HttpRequest::body.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Fills `buf` with up to buf.size() bytes and returns how many; 0 once the whole body was read.
+  // The first call sends "100 Continue" when the client asked for it, so a handler that answers
+  // (401, 403, 412, 507...) without reading never makes the client send the body. Throws BodyReadError.
+  virtual boost::asio::awaitable<std::size_t> read(boost::asio::mutable_buffer buf) = 0;
+  // The declared Content-Length; nullopt for a chunked body.
+  virtual std::optional<std::uint64_t> content_length() const = 0;
+};
+
+// The body could not be read. `status` is what to answer if the client is still there: 413 over the
+// size limit, 400 malformed framing, 408 timed out or gone.
+struct BodyReadError : std::runtime_error {
+  BodyReadError(unsigned status, const std::string& what) : std::runtime_error(what), status(status) {}
+  unsigned status;
+};
+
 struct HttpRequest {
   std::string method;      // upper case as received ("PROPFIND")
   std::string target;      // raw request-target, still percent-encoded ("/dav/a%20b/?x=1")
   HeaderList headers;
   std::string body;
+  // Set instead of `body` for methods whose body is streamed (PUT); valid only during the handler.
+  std::shared_ptr<BodyReader> body_reader;
   std::string client_address;  // peer IP, for logs and rate limits
   std::string user;            // authenticated user name ("" when anonymous)
   bool secure = false;         // arrived over TLS

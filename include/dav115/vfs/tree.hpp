@@ -81,6 +81,19 @@ struct NotFoundError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A file body staged on local disk, with the digests the storage's upload needs.
+struct StagedUpload {
+  std::string path;
+  std::uint64_t size = 0;
+  std::string sha1;      // upper-case hex, whole file
+  std::string pre_sha1;  // upper-case hex, first 128 KiB
+};
+
+// The name is taken (another client won a race): MKCOL answers 405, COPY/MOVE 412.
+struct AlreadyExistsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // revalidations / revalidation_failures count completed background refreshes by outcome.
 struct CacheStats {
   std::uint64_t hits = 0, misses = 0, stale_served = 0, revalidations = 0, revalidation_failures = 0;
@@ -105,6 +118,26 @@ class Tree {
 
   // Forget the cached listing of one folder (after a write changed it); the next read refetches.
   void invalidate(const std::string& folder_id);
+
+  // --- Writes. Each returns once the storage confirmed it; the change then shows in every listing at
+  // once (write-through), even while the storage's own listings lag behind. They throw BackendError
+  // (503/429 for the client), NotFoundError when a node vanished, AlreadyExistsError.
+  // `replacing` names an existing child of the target that the new object replaces: it goes to the
+  // recycle bin only after the new one is in place, so there is never a moment with neither.
+
+  // A new folder `name` in `parent`.
+  boost::asio::awaitable<Node> make_folder(Node parent, std::string name, Deadline deadline);
+  // A new file `name` in `parent` with the staged bytes (instant when the storage has them already).
+  boost::asio::awaitable<Node> put_file(Node parent, std::string name, StagedUpload upload,
+                                        std::optional<Node> replacing, Deadline deadline);
+  // `node` (a child of `parent`) and everything inside it, to the recycle bin.
+  boost::asio::awaitable<void> remove(Node parent, Node node, Deadline deadline);
+  // `node`, a child of `from`, becomes `name` in `to` (a rename when from == to).
+  boost::asio::awaitable<Node> move(Node from, Node node, Node to, std::string name, std::optional<Node> replacing,
+                                    Deadline deadline);
+  // A copy of `node` (and its contents) as `name` in `to`.
+  boost::asio::awaitable<Node> copy(Node node, Node to, std::string name, std::optional<Node> replacing,
+                                    Deadline deadline);
 
   // Space figures for quota properties (cached for cache.quota_ttl).
   boost::asio::awaitable<Quota> quota(Deadline deadline);

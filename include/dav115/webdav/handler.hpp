@@ -1,11 +1,15 @@
 #pragma once
-// The WebDAV protocol layer: OPTIONS, PROPFIND, and 405 for every write method. It turns a
-// util::HttpRequest into a util::HttpResponse using the vfs tree; GET/HEAD belong to delivery/.
+// The WebDAV protocol layer: OPTIONS, PROPFIND and the writes (PUT, MKCOL, DELETE, COPY, MOVE). It
+// turns a util::HttpRequest into a util::HttpResponse using the vfs tree; GET/HEAD belong to delivery/.
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "dav115/store/spool.hpp"
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
 
@@ -16,16 +20,25 @@ struct Options {
   std::chrono::seconds client_deadline{25};    // how long a PROPFIND may wait for upstream before 503
   // A PROPFIND naming more properties than this is answered 422 (limits.max_propfind_properties).
   std::size_t max_propfind_properties = 200;
+  // Writes: off when read_only (class 1, 405 for every write method). `may_write` tells whether an
+  // authenticated user may write (anonymous users never do). `spool` stages PUT bodies.
+  bool read_only = true;
+  std::function<bool(std::string_view user)> may_write;
+  std::shared_ptr<store::Spool> spool;
+  std::string realm = "dav115";  // for the 401 challenge an anonymous writer gets
 };
 
-// What OPTIONS advertises and 405 answers carry.
+// What OPTIONS advertises and 405 answers carry on a read-only gateway.
 inline constexpr std::string_view kAllowedMethods = "OPTIONS, GET, HEAD, PROPFIND";
+// ... and on a writable one.
+inline constexpr std::string_view kAllowedMethodsWritable =
+    "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, PUT, DELETE, MKCOL, COPY, MOVE, LOCK, UNLOCK";
 
 class Handler {
  public:
   Handler(vfs::Tree& tree, Options opts);
 
-  // OPTIONS, PROPFIND, and 405 for write methods. GET/HEAD are not handled here (delivery does them).
+  // OPTIONS, PROPFIND and the writes (405 for them when read-only). GET/HEAD are delivery's.
   boost::asio::awaitable<util::HttpResponse> handle(const util::HttpRequest& req);
 
   // True for OPTIONS, PROPFIND and the write methods (PUT, DELETE, MKCOL, COPY, MOVE, PROPPATCH,
@@ -33,17 +46,32 @@ class Handler {
   static bool handles(std::string_view method);
 
  private:
+  // A resolved request path: the node (if it exists) and its parent folder (if that exists).
+  struct Target;
+
   boost::asio::awaitable<util::HttpResponse> propfind(const util::HttpRequest& req);
+  boost::asio::awaitable<util::HttpResponse> mkcol(const util::HttpRequest& req);
+  boost::asio::awaitable<util::HttpResponse> remove(const util::HttpRequest& req);
+  boost::asio::awaitable<util::HttpResponse> put(const util::HttpRequest& req);
+  boost::asio::awaitable<util::HttpResponse> copy_or_move(const util::HttpRequest& req, bool is_move);
+
+  // 401/403 when this request may not write; nullopt when it may.
+  std::optional<util::HttpResponse> refuse_write(const util::HttpRequest& req) const;
+  // Resolves `segments` (decoded, NFC) to node and parent. Throws vfs::BackendError.
+  boost::asio::awaitable<Target> resolve(std::vector<std::string> segments, vfs::Deadline deadline);
+  // Reads the PUT body into the spool. The error response, or the staged file.
+  boost::asio::awaitable<std::shared_ptr<store::StagedFile>> receive_body(const util::HttpRequest& req,
+                                                                          std::optional<util::HttpResponse>& error);
 
   vfs::Tree& tree_;
   Options opts_;
   std::string mount_href_;  // mount_path percent-encoded, ending in '/'
 };
 
-// OPTIONS answer (any path, no authentication needed): DAV class 1, MS-Author-Via, Allow.
-util::HttpResponse options_response();
+// OPTIONS answer (any path, no authentication needed): DAV class 1 (1, 2 when writable), MS-Author-Via, Allow.
+util::HttpResponse options_response(bool writable = false);
 
-// 405 for a write method on this read-only gateway, with the Allow header RFC 9110 requires.
+// 405 for a write method on a read-only gateway, with the Allow header RFC 9110 requires.
 util::HttpResponse method_not_allowed_response();
 
 }  // namespace dav115::webdav

@@ -1,0 +1,347 @@
+#pragma once
+// Tree's shared state and its read path (private to src/vfs/): tree.cpp forwards to it, tree_writes.cpp
+// adds the writes. Every coroutine holds a shared_ptr to it.
+#include "dav115/vfs/tree.hpp"
+#include "pending_writes.hpp"
+
+#include "dav115/cloud115/api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <functional>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <mutex>
+
+#include "dav115/util/metrics.hpp"
+#include "dav115/util/single_flight.hpp"
+#include "dav115/util/unicode.hpp"
+#include "backend_error.hpp"
+#include "dav115/vfs/folder_cache.hpp"
+#include "dav115/vfs/listing_builder.hpp"
+
+
+namespace dav115::vfs {
+
+namespace asio = boost::asio;
+
+// Note: every awaited call below is created in its own statement and then awaited, because g++ 12
+// destroys temporaries of a co_await full-expression twice (lambda -> std::function, by-value args).
+
+namespace tree_detail {
+
+// list_folder said NotFound: the folder no longer exists under that id.
+struct FolderGone : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+constexpr auto kBackgroundDeadline = std::chrono::seconds(120);
+constexpr auto kRootMissingRetryAfter = std::chrono::seconds(30);
+
+// A shared upstream call this request joined outlived the request's deadline, or its leader went away.
+inline BackendError flight_failed(const util::FlightError& e) {
+  return BackendError(BackendError::Kind::Unavailable, e.what(), std::chrono::seconds(1));
+}
+
+inline void count_listing(const char* result) {
+  util::Metrics::global().add("dav115_listing_cache_total", {{"result", result}});
+}
+
+}  // namespace tree_detail
+
+using namespace tree_detail;
+
+struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
+  using Ptr = std::shared_ptr<const Listing>;
+
+  Impl(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock)
+      : ex(std::move(ex)),
+        api(api),
+        clock(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })),
+        quota_ttl(cfg.cache.quota_ttl),
+        cache(cfg.cache.listing_ttl, cfg.cache.max_cached_folders) {
+    root.is_dir = true;
+    root.id = cfg.cloud115.root_folder_id;
+    auto& m = util::Metrics::global();
+    m.describe("dav115_listing_cache_total", "counter", "Folder listing lookups by result (hit, miss, stale).");
+    m.describe("dav115_listing_revalidations_total", "counter", "Background listing revalidations by result.");
+    m.describe("dav115_listing_cache_folders", "gauge", "Folder listings held in the cache.");
+  }
+
+  asio::any_io_executor ex;
+  cloud115::Api& api;
+  Clock clock;
+  Node root;
+  std::chrono::seconds quota_ttl;
+
+  FolderCache cache;
+  // Long enough for 115's listings to catch up with a write, short enough that a change made elsewhere
+  // (the 115 app) to a just-written object shows within minutes.
+  PendingWrites pending{std::chrono::seconds(120)};
+  util::SingleFlight<std::string, Ptr> listing_flights;
+  std::atomic<std::uint64_t> hits{0}, misses{0}, stale_served{0}, revalidations{0}, revalidation_failures{0};
+
+  util::SingleFlight<int, Quota> quota_flight;
+  std::mutex quota_mu;
+  std::optional<Quota> quota_value;
+  std::chrono::steady_clock::time_point quota_at{};
+
+  void publish_size() {
+    util::Metrics::global().set("dav115_listing_cache_folders", {}, static_cast<double>(cache.size()));
+  }
+
+  // One upstream listing of `id` shared by every concurrent caller, stored in the cache.
+  // Throws FolderGone or BackendError.
+  asio::awaitable<Ptr> fetch(std::string id, cloud115::CallOptions opts) {
+    auto self = shared_from_this();
+    std::function<asio::awaitable<Ptr>()> work = [self, id, opts]() -> asio::awaitable<Ptr> {
+      // A flight that finished just before this one started may already have refreshed it.
+      if (opts.priority == cloud115::Priority::Interactive)
+        if (auto l = self->cache.fresh(id, self->clock())) co_return l;
+      std::vector<cloud115::Entry> entries;
+      try {
+        auto listing_call = self->api.list_folder(id, opts);
+        entries = co_await std::move(listing_call);
+      } catch (const cloud115::ApiError& e) {
+        if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
+        self->cache.erase(id);
+        self->publish_size();
+        throw FolderGone(e.what());
+      }
+      self->pending.apply(id, entries, self->clock(), /*from_upstream=*/true);
+      auto previous = self->cache.peek(id);
+      auto listing = build_listing(entries, previous.get(), self->clock());
+      self->cache.store(id, listing);
+      self->publish_size();
+      co_return listing;
+    };
+    // Interactive fetches never join a background revalidation (queued at low priority for up to 120 s).
+    std::string flight_key = (opts.priority == cloud115::Priority::Background ? "b:" : "i:") + id;
+    auto shared_run = listing_flights.run(flight_key, std::move(work), opts.deadline);
+    try {
+      co_return co_await std::move(shared_run);
+    } catch (const util::FlightError& e) {
+      throw flight_failed(e);
+    }
+  }
+
+  // The listing of folder `id`: fresh from cache, stale from cache (revalidated in the background),
+  // or fetched now. Throws FolderGone or BackendError.
+  asio::awaitable<Ptr> listing_of(const std::string& id, Deadline deadline) {
+    auto found = cache.lookup(id, clock());
+    if (found.listing) {
+      if (found.fresh) {
+        ++hits;
+        count_listing("hit");
+      } else {
+        ++stale_served;
+        count_listing("stale");
+        if (found.start_revalidation) revalidate_in_background(id);
+      }
+      co_return found.listing;
+    }
+    ++misses;
+    count_listing("miss");
+    auto fetching = fetch(id, {cloud115::Priority::Interactive, deadline});
+    co_return co_await std::move(fetching);
+  }
+
+  void revalidate_in_background(std::string id) {
+    // The coroutine owns a reference to Impl, so a Tree destroyed meanwhile cannot leave it dangling.
+    asio::co_spawn(ex, [self = shared_from_this(), id]() -> asio::awaitable<void> {
+      bool failed = false;
+      std::chrono::seconds backoff{1};
+      try {
+        auto fetching =
+            self->fetch(id, {cloud115::Priority::Background, std::chrono::steady_clock::now() + kBackgroundDeadline});
+        co_await std::move(fetching);
+      } catch (const FolderGone&) {
+        // Already dropped from the cache; the next reader re-resolves it through its parent.
+      } catch (const BackendError& e) {
+        failed = true;
+        backoff = e.retry_after;
+        spdlog::debug("vfs: revalidation of folder {} failed, serving the cached listing: {}", id, e.what());
+      } catch (const std::exception& e) {
+        failed = true;
+        spdlog::warn("vfs: revalidation of folder {} failed unexpectedly: {}", id, e.what());
+      }
+      if (failed) {
+        ++self->revalidation_failures;
+        util::Metrics::global().add("dav115_listing_revalidations_total", {{"result", "failed"}});
+        self->cache.revalidation_failed(id, self->clock() + backoff);
+      } else {
+        ++self->revalidations;
+        util::Metrics::global().add("dav115_listing_revalidations_total", {{"result", "ok"}});
+      }
+    }, asio::detached);
+  }
+
+  // The child `name_nfc` of `parent_id` according to a listing fetched now (the cached one proved stale).
+  asio::awaitable<std::optional<Node>> refetch_child(std::string parent_id, std::string name_nfc, Deadline deadline) {
+    cache.erase(parent_id);
+    Ptr parent;
+    try {
+      parent = co_await listing_of(parent_id, deadline);
+    } catch (const FolderGone&) {
+      co_return std::nullopt;
+    }
+    const Node* n = parent->find(name_nfc);
+    if (!n) co_return std::nullopt;
+    co_return *n;
+  }
+
+  asio::awaitable<std::optional<Node>> stat(std::vector<std::string> segments, Deadline deadline) {
+    Node cur = root;
+    std::string parent_id;  // the folder whose listing `cur` came from
+    std::string cur_key;    // NFC name of `cur` in that listing
+    for (const auto& segment : segments) {
+      if (!cur.is_dir) co_return std::nullopt;
+      Ptr listing;
+      bool gone = false;
+      try {
+        listing = co_await listing_of(cur.id, deadline);
+      } catch (const FolderGone&) {
+        gone = true;
+      }
+      if (gone) {
+        if (parent_id.empty()) throw root_missing();
+        // The parent's cached listing still names a folder that is gone: believe it only if a fresh
+        // parent listing still does.
+        auto refetching = refetch_child(parent_id, cur_key, deadline);
+        auto again = co_await std::move(refetching);
+        if (!again || !again->is_dir) co_return std::nullopt;
+        if (again->id == cur.id)
+          throw BackendError(BackendError::Kind::Unavailable, "upstream lists a folder it cannot open",
+                             std::chrono::seconds(1));
+        cur = *again;  // replaced by a new folder of the same name
+        bool gone_again = false;
+        try {
+          listing = co_await listing_of(cur.id, deadline);
+        } catch (const FolderGone&) {
+          gone_again = true;
+        }
+        if (gone_again) co_return std::nullopt;
+      }
+      std::string key = util::nfc(segment);
+      const Node* child = listing->find(key);
+      if (!child) co_return std::nullopt;
+      parent_id = cur.id;
+      cur_key = std::move(key);
+      cur = *child;
+    }
+    co_return cur;
+  }
+
+  // --- writes (tree_writes.cpp)
+  asio::awaitable<Node> make_folder(Node parent, std::string name, Deadline deadline);
+  asio::awaitable<Node> put_file(Node parent, std::string name, StagedUpload upload, std::optional<Node> replacing,
+                                 Deadline deadline);
+  asio::awaitable<void> remove(Node parent, Node node, Deadline deadline);
+  asio::awaitable<Node> move(Node from, Node node, Node to, std::string name, std::optional<Node> replacing,
+                             Deadline deadline);
+  asio::awaitable<Node> copy(Node node, Node to, std::string name, std::optional<Node> replacing, Deadline deadline);
+  // Patches the cached listing of `folder_id` (if any) with the pending writes: a new version, the
+  // same age.
+  void write_through(const std::string& folder_id);
+  // A listing of `folder_id` fetched now, bypassing the cache (to learn the outcome of an uncertain write).
+  asio::awaitable<Ptr> fetch_now(std::string folder_id, Deadline deadline);
+  // Sends the replaced object to the recycle bin after its successor is in place; a failure leaves
+  // both visible (logged), never neither.
+  asio::awaitable<void> retire(Node parent, Node old, Deadline deadline);
+
+  BackendError root_missing() const {
+    return BackendError(BackendError::Kind::Unavailable,
+                        "the configured root folder does not exist upstream (cloud115.root_folder_id)",
+                        kRootMissingRetryAfter);
+  }
+
+  // Is the object `id` gone according to 115 itself? get_info answers "no such object" only when it
+  // is; any failure to ask is a BackendError, so a glitch never becomes a 404.
+  asio::awaitable<bool> confirmed_gone(std::string id, Deadline deadline) {
+    std::optional<cloud115::Entry> info;
+    try {
+      auto asking = api.get_info(id, {cloud115::Priority::Interactive, deadline});
+      info = co_await std::move(asking);
+    } catch (const cloud115::ApiError& e) {
+      throw to_backend_error(e);
+    }
+    co_return !info.has_value();
+  }
+
+  asio::awaitable<Ptr> list(Node dir, Deadline deadline) {
+    if (!dir.is_dir) throw std::invalid_argument("vfs::Tree::list called on a file");
+    bool gone = false;
+    try {
+      co_return co_await listing_of(dir.id, deadline);
+    } catch (const FolderGone&) {
+      gone = true;
+    }
+    if (gone && dir.id == root.id) throw root_missing();
+    auto checking = confirmed_gone(dir.id, deadline);
+    if (co_await std::move(checking)) throw NotFoundError("folder vanished upstream");
+    throw BackendError(BackendError::Kind::Unavailable, "upstream could not list a folder it still has",
+                       std::chrono::seconds(1));
+  }
+
+  asio::awaitable<DownloadLink> download_link(Node file, std::string user_agent, Deadline deadline) {
+    cloud115::DownloadLink link;
+    bool not_found = false;
+    try {
+      auto minting = api.download_link(file.id, file.pick_code, user_agent, {cloud115::Priority::Interactive, deadline});
+      link = co_await std::move(minting);
+    } catch (const cloud115::ApiError& e) {
+      if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
+      not_found = true;  // also an empty `data`: 115 says that for glitches too, so ask again
+    }
+    if (not_found) {
+      auto checking = confirmed_gone(file.id, deadline);
+      if (co_await std::move(checking)) throw NotFoundError("file vanished upstream");
+      throw BackendError(BackendError::Kind::Unavailable, "upstream gave no download link for a file it still has",
+                         std::chrono::seconds(1));
+    }
+    co_return DownloadLink{std::move(link.url), std::move(link.user_agent), link.expires_at, link.max_connections,
+                           link.size, std::move(link.sha1)};
+  }
+
+  std::optional<Quota> fresh_quota(std::chrono::steady_clock::time_point now) {
+    std::lock_guard lk(quota_mu);
+    if (quota_value && now - quota_at < quota_ttl) return quota_value;
+    return std::nullopt;
+  }
+
+  asio::awaitable<Quota> quota(Deadline deadline) {
+    if (auto q = fresh_quota(clock())) co_return *q;
+    auto self = shared_from_this();
+    std::optional<BackendError> failure;
+    std::function<asio::awaitable<Quota>()> work = [self, deadline]() -> asio::awaitable<Quota> {
+      if (auto q = self->fresh_quota(self->clock())) co_return *q;
+      Quota q;
+      try {
+        auto asking = self->api.quota({cloud115::Priority::Interactive, deadline});
+        auto got = co_await std::move(asking);
+        q = Quota{got.total, got.used, got.remain};
+      } catch (const cloud115::ApiError& e) {
+        throw to_backend_error(e);
+      }
+      std::lock_guard lk(self->quota_mu);
+      self->quota_value = q;
+      self->quota_at = self->clock();
+      co_return q;
+    };
+    try {
+      auto shared_run = quota_flight.run(0, std::move(work), deadline);
+      co_return co_await std::move(shared_run);
+    } catch (const BackendError& e) {
+      failure = e;
+    } catch (const util::FlightError& e) {
+      failure = flight_failed(e);
+    }
+    // Space figures a few minutes old are better than failing a PROPFIND that asked for them.
+    std::lock_guard lk(quota_mu);
+    if (quota_value) co_return *quota_value;
+    throw *failure;
+  }
+};
+
+}  // namespace dav115::vfs

@@ -1,0 +1,135 @@
+// PUT (RFC 9110 §9.3.4, RFC 4918 §9.7): every check that can refuse the request runs before the body
+// is read (so "100 Continue" is sent only when the upload can happen), the body is staged and hashed on
+// the spool, then 115 gets it (instantly when it has the bytes already). 201/204 is answered only once
+// 115 confirmed the file.
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+#include <vector>
+
+#include "dav115/serve/entity_tags.hpp"
+#include "dav115/serve/request_path.hpp"
+#include "write_support.hpp"
+
+namespace dav115::webdav {
+namespace {
+
+constexpr std::size_t kReadChunk = 256 * 1024;
+
+// If-Match / If-None-Match against the current object (RFC 9110 §13.1.1-2): true = go on.
+bool preconditions_hold(const util::HttpRequest& req, const std::optional<vfs::Node>& existing) {
+  const std::string etag = existing ? serve::strong_etag(*existing) : std::string();
+  auto listed = [&](std::string_view header) {
+    if (header.find('*') != std::string_view::npos) return existing.has_value();
+    return existing && header.find(etag) != std::string_view::npos;
+  };
+  if (auto m = req.header("If-Match"); m && !listed(*m)) return false;
+  if (auto n = req.header("If-None-Match"); n && listed(*n)) return false;
+  return true;
+}
+
+// The time the storage may take for an upload: the usual deadline plus a generous second per MiB.
+std::chrono::steady_clock::duration upload_allowance(std::uint64_t bytes, std::chrono::seconds base) {
+  return base + std::chrono::seconds(60) + std::chrono::seconds(bytes >> 20);
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::shared_ptr<store::StagedFile>> Handler::receive_body(
+    const util::HttpRequest& req, std::optional<util::HttpResponse>& error) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  std::exception_ptr failure;
+  std::shared_ptr<store::StagedFile> staged;
+  try {
+    auto writer = opts_.spool->create();
+    if (!req.body_reader) {
+      if (!req.body.empty()) {
+        auto writing = writer->append(req.body.data(), req.body.size());
+        co_await std::move(writing);
+      }
+    } else {
+      // Two buffers: the next piece arrives from the client while the previous one is written.
+      std::vector<char> current(kReadChunk), next(kReadChunk);
+      auto first = req.body_reader->read(boost::asio::buffer(current));
+      std::size_t n = co_await std::move(first);
+      while (n > 0) {
+        auto writing = writer->append(current.data(), n);
+        auto reading = req.body_reader->read(boost::asio::buffer(next));
+        auto both = std::move(writing) && std::move(reading);
+        n = co_await std::move(both);
+        std::swap(current, next);
+      }
+    }
+    auto finishing = writer->finish();
+    staged = co_await std::move(finishing);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return staged;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const util::BodyReadError& e) {
+    error = util::text_response(e.status, e.what());
+  } catch (const store::SpoolFull& e) {
+    error = util::text_response(507, std::string("not enough space to stage this upload: ") + e.what());
+  } catch (const std::system_error& e) {
+    spdlog::error("spool: {}", e.what());
+    error = util::text_response(500, "the upload could not be staged on local disk");
+  }
+  co_return nullptr;
+}
+
+boost::asio::awaitable<util::HttpResponse> Handler::put(const util::HttpRequest& req) {
+  serve::PathDecodeResult target = serve::decode_request_path(req.target, opts_.mount_path);
+  if (!target.ok()) co_return util::text_response(target.status, target.reason);
+  if (target.path.segments.empty() || target.path.trailing_slash)
+    co_return util::text_response(405, "PUT names a file, not a folder");
+  // A partial PUT would be stored as if it were the whole file (RFC 9110 §14.5).
+  if (req.header("Content-Range")) co_return util::text_response(400, "PUT with Content-Range is not supported");
+  if (!opts_.spool) co_return util::text_response(503, "uploads are not configured");
+
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr failure;
+  Target t;
+  try {
+    auto resolving = resolve(target.path.lookup_segments, started + opts_.client_deadline);
+    t = co_await std::move(resolving);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) co_return write_failure_response(failure, 409);
+  if (!t.parent) co_return conflict("the parent folder does not exist");
+  if (t.node && t.node->is_dir) co_return util::text_response(405, "a folder of that name exists");
+  if (!preconditions_hold(req, t.node)) co_return precondition_failed("If-Match / If-None-Match failed");
+  std::optional<std::uint64_t> declared;
+  if (req.body_reader) declared = req.body_reader->content_length();
+  else declared = req.body.size();
+  if (declared && !opts_.spool->has_room(*declared))
+    co_return util::text_response(507, "not enough space to stage this upload");
+
+  // Only now is the body asked for (and "100 Continue" sent).
+  std::optional<util::HttpResponse> body_error;
+  auto receiving = receive_body(req, body_error);
+  std::shared_ptr<store::StagedFile> staged = co_await std::move(receiving);
+  if (!staged) co_return std::move(*body_error);
+
+  vfs::StagedUpload upload{staged->path.string(), staged->size, staged->sha1, staged->pre_sha1};
+  const auto deadline = std::chrono::steady_clock::now() + upload_allowance(staged->size, opts_.client_deadline);
+  vfs::Node stored;
+  try {
+    auto storing = tree_.put_file(*t.parent, t.name, upload, t.node, deadline);
+    stored = co_await std::move(storing);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  staged.reset();  // the spool file goes now, whatever happened
+  if (failure) co_return write_failure_response(failure, 409);
+  util::HttpResponse r;
+  r.status = t.node ? 204 : 201;
+  r.set("ETag", serve::strong_etag(stored));
+  if (r.status == 201) r.set("Content-Length", "0");
+  co_return r;
+}
+
+}  // namespace dav115::webdav
