@@ -91,7 +91,7 @@ void check_absolute_uri(const std::string& uri) {
   if (!scheme_ok) throw IfHeaderError("a state token that is not an absolute URI");
 }
 
-IfCondition condition(Reader& r) {
+IfCondition parse_condition(Reader& r) {
   IfCondition c;
   c.negated = r.take_not();
   char next = r.peek();
@@ -108,12 +108,12 @@ IfCondition condition(Reader& r) {
   return c;
 }
 
-IfList list(Reader& r, std::optional<std::string> resource) {
+IfList parse_list(Reader& r, std::optional<std::string> resource) {
   IfList l{std::move(resource), {}};
   r.expect('(', "expected '('");
   while (r.peek() != ')') {
     if (r.at_end()) throw IfHeaderError("an unterminated '('");
-    l.conditions.push_back(condition(r));
+    l.conditions.push_back(parse_condition(r));
   }
   r.expect(')', "expected ')'");
   if (l.conditions.empty()) throw IfHeaderError("an empty list");
@@ -135,7 +135,7 @@ IfHeader parse_if_header(std::string_view value) {
       resource = r.angle_bracketed("expected '<'");
       if (r.peek() != '(') throw IfHeaderError("a resource tag without a list");
     }
-    h.lists.push_back(list(r, resource));
+    h.lists.push_back(parse_list(r, resource));
   }
   return h;
 }

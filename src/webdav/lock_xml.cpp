@@ -12,13 +12,13 @@
 namespace dav115::webdav {
 namespace {
 
-constexpr std::string_view kXmlNamespace = "http://www.w3.org/XML/1998/namespace";
+constexpr std::string_view kXmlPrefixUri = "http://www.w3.org/XML/1998/namespace";
 
 bool is_blank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
-bool contains_ci(std::string_view haystack, std::string_view needle) {
+bool contains_ignoring_case(std::string_view haystack, std::string_view needle) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
   return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
                      [&](char a, char b) { return lower(a) == lower(b); }) != haystack.end();
@@ -47,7 +47,7 @@ std::pair<std::string_view, std::string_view> split_qname(std::string_view q) {
 
 // The URI `prefix` is bound to at `node` ("" = the default namespace, which may be none).
 std::string_view namespace_for(pugi::xml_node node, std::string_view prefix) {
-  if (prefix == "xml") return kXmlNamespace;
+  if (prefix == "xml") return kXmlPrefixUri;
   std::string attr = prefix.empty() ? "xmlns" : "xmlns:" + std::string(prefix);
   for (pugi::xml_node n = node; n.type() == pugi::node_element; n = n.parent())
     if (pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
@@ -181,7 +181,7 @@ void append_href_element(std::string& out, std::string_view element, std::string
 std::optional<LockInfo> parse_lock_body(std::string_view body) {
   if (is_blank(body)) return std::nullopt;
   // As for PROPFIND: a DTD has no business here, so no entity trick can ever reach the parser.
-  if (contains_ci(body, "<!DOCTYPE") || contains_ci(body, "<!ENTITY"))
+  if (contains_ignoring_case(body, "<!DOCTYPE") || contains_ignoring_case(body, "<!ENTITY"))
     throw LockBodyError("DTDs are not accepted in a LOCK body");
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default);
