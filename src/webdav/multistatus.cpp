@@ -6,16 +6,20 @@
 #include <array>
 #include <charconv>
 #include <cstring>
-#include <unordered_map>
 
 #include "dav115/serve/content_types.hpp"
 #include "dav115/serve/entity_tags.hpp"
 #include "dav115/serve/path_codec.hpp"
 #include "dav115/util/http_dates.hpp"
 #include "dav115/webdav/xml_text.hpp"
+#include "multistatus_parts.hpp"
 
 namespace dav115::webdav {
 namespace {
+
+using multistatus_parts::append_propstat;
+using multistatus_parts::empty_element;
+using multistatus_parts::ForeignNamespaces;
 
 struct LiveInfo {
   LiveProperty id;
@@ -66,52 +70,6 @@ void empty_tag(std::string& out, std::string_view qname) {
   out += "/>";
 }
 
-// The client's namespaces, each bound once to a generated prefix (X0, X1, ...) on the root element.
-// Binding one on every empty element made a 65 KB request naming 3,600 properties in a 30 KB
-// namespace cost a 108 MB answer for one file.
-class ForeignNamespaces {
- public:
-  std::string_view prefix(std::string_view ns) {
-    // Parsed requests share one copy per URI: skip hashing a long one again for each property.
-    if (ns.data() == last_ns_.data() && ns.size() == last_ns_.size()) return last_prefix_;
-    auto [it, added] = prefix_of_.try_emplace(ns);
-    if (added) {
-      it->second = "X" + std::to_string(prefix_of_.size() - 1);
-      declarations_ += " xmlns:";
-      declarations_ += it->second;
-      declarations_ += "=\"";
-      append_xml_attribute(declarations_, ns);
-      declarations_ += '"';
-    }
-    last_ns_ = ns;
-    last_prefix_ = it->second;
-    return last_prefix_;
-  }
-  const std::string& declarations() const { return declarations_; }
-
- private:
-  std::unordered_map<std::string_view, std::string> prefix_of_;  // views into the request's names
-  std::string declarations_;
-  std::string_view last_ns_, last_prefix_;
-};
-
-// The empty element of a property in our output: "<D:getetag/>", "<X0:foo/>", or "<foo/>" for a
-// property in no namespace (no default namespace is ever in scope in our output).
-std::string empty_element(const PropertyName& name, ForeignNamespaces& namespaces) {
-  std::string out = "<";
-  if (name.ns == kDavNamespace) {
-    out += "D:";
-  } else if (name.ns == kOwncloudNamespace) {
-    out += "O:";
-  } else if (!name.ns.empty()) {
-    out += namespaces.prefix(name.ns);
-    out += ':';
-  }
-  append_xml_text(out, name.local);  // the parser refuses names that are not XML names
-  out += "/>";
-  return out;
-}
-
 std::string empty_element(LiveProperty p) { return "<" + std::string(info(p).qname) + "/>"; }
 
 bool available(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Quota* quota) {
@@ -124,14 +82,6 @@ bool available(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Q
     default:
       return true;
   }
-}
-
-void append_propstat(std::string& out, const std::string& props, std::string_view status) {
-  out += "<D:propstat><D:prop>";
-  out += props;
-  out += "</D:prop><D:status>";
-  out += status;
-  out += "</D:status></D:propstat>";
 }
 
 }  // namespace
@@ -172,7 +122,7 @@ MultistatusWriter::MultistatusWriter(const PropfindRequest& request, std::size_t
   out_.reserve(std::min<std::size_t>(kMaxReserve, 256 + expected_responses * 420));  // ~ one allprop entry
   found_.reserve(512);
   missing_.reserve(128);
-  out_ += R"(<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:" xmlns:O="http://owncloud.org/ns")";
+  out_ += multistatus_parts::kRootStart;
   out_ += namespaces.declarations();
   out_ += '>';
 }

@@ -2,15 +2,13 @@
 // What a PROPFIND body asks for (RFC 4918 §9.1, §14.20): every property, the property names only,
 // or a list of named properties. Namespaces are resolved here, because pugixml does not do it.
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace dav115::webdav {
+#include "dav115/webdav/request_xml.hpp"
 
-inline constexpr std::string_view kDavNamespace = "DAV:";
-inline constexpr std::string_view kOwncloudNamespace = "http://owncloud.org/ns";
+namespace dav115::webdav {
 
 struct PropertyName {
   // Namespace URI ("DAV:"); empty for a property in no namespace. Parsed names point into their
@@ -30,13 +28,8 @@ struct PropfindRequest {
   std::vector<std::unique_ptr<const std::string>> namespaces;
 };
 
-// A body the server must answer with 400 (malformed XML, DOCTYPE, too deep, bad namespaces, ...).
-struct PropfindParseError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Elements may nest this deep at most (dav-server-rs GHSA-jj29-x8v4-w733 used the same bound).
-inline constexpr int kMaxXmlDepth = 64;
+// A body the server must answer with 400 (the error every request body parser throws).
+using PropfindParseError = XmlBodyError;
 
 // An empty (or all-whitespace) body means allprop. Throws PropfindParseError.
 PropfindRequest parse_propfind(std::string_view body);
