@@ -23,6 +23,7 @@
 #include "dav115/http/server.hpp"
 #include "dav115/net/http_client.hpp"
 #include "dav115/store/atomic_file.hpp"
+#include "dav115/store/property_store_async.hpp"
 #include "dav115/store/spool.hpp"
 #include "dav115/store/state_lock.hpp"
 #include "dav115/vfs/tree.hpp"
@@ -155,7 +156,11 @@ int Gateway::run() {
       if (u.name == name) return !u.read_only;
     return false;
   };
+  // Opening may check and migrate the database: done once here, before any request.
+  std::unique_ptr<store::PropertyStore> property_store;
   if (!cfg.read_only) {
+    property_store = std::make_unique<store::PropertyStore>(cfg.state_dir);
+    dav_opts.properties = std::make_shared<store::PropertyStoreAsync>(*property_store, blocking_pool.get_executor());
     dav_opts.spool = std::make_shared<store::Spool>(spool_dir(cfg), cfg.upload.spool_reserve_bytes,
                                                     upload_pool.get_executor());
     try {

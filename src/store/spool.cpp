@@ -1,5 +1,6 @@
 #include "dav115/store/spool.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -142,25 +143,27 @@ std::uint64_t SpoolWriter::size() const { return state_->size; }
 asio::awaitable<void> SpoolWriter::append(const char* data, std::size_t n) {
   auto home = co_await asio::this_coro::executor;
   auto st = state_;  // kept alive across the hop even if the writer goes
-  co_await asio::post(st->blocking, asio::use_awaitable);
+  // bind_executor: the coroutine itself must move to the pool, not just an empty handler.
+  co_await asio::post(asio::bind_executor(st->blocking, asio::use_awaitable));
   std::exception_ptr failure;
   try {
     st->write_all(data, n);
   } catch (...) {
     failure = std::current_exception();
   }
-  co_await asio::post(home, asio::use_awaitable);
+  co_await asio::post(asio::bind_executor(home, asio::use_awaitable));
   if (failure) std::rethrow_exception(failure);
 }
 
 asio::awaitable<std::shared_ptr<StagedFile>> SpoolWriter::finish() {
   auto home = co_await asio::this_coro::executor;
   auto st = state_;
-  co_await asio::post(st->blocking, asio::use_awaitable);
+  // bind_executor: the coroutine itself must move to the pool, not just an empty handler.
+  co_await asio::post(asio::bind_executor(st->blocking, asio::use_awaitable));
   int rc = ::close(st->fd);
   st->fd = -1;
   const int err = errno;
-  co_await asio::post(home, asio::use_awaitable);
+  co_await asio::post(asio::bind_executor(home, asio::use_awaitable));
   if (rc != 0) throw std::system_error(err, std::generic_category(), "closing " + st->path.string());
   auto staged = std::make_shared<StagedFile>();
   staged->path = st->path;

@@ -54,6 +54,17 @@ boost::asio::awaitable<util::HttpResponse> Handler::copy_or_move(const util::Htt
   if (dst.node && dst.node->is_dir && is_prefix(to, from))
     co_return util::text_response(403, "the destination contains the source");
 
+  if (is_move) {
+    auto checking = check_write_conditions(req, from, src.node, WriteScope{src.node->is_dir, true});
+    if (auto refusal = co_await std::move(checking)) co_return std::move(*refusal);
+  } else {
+    // COPY leaves the source alone: its If header is evaluated, its locks do not matter.
+    auto checking = check_write_conditions(req, from, src.node, WriteScope{}, false);
+    if (auto refusal = co_await std::move(checking)) co_return std::move(*refusal);
+  }
+  if (auto refusal = check_locks_only(req, to, WriteScope{dst.node && dst.node->is_dir, !dst.node}))
+    co_return std::move(*refusal);
+
   vfs::Node result;
   try {
     if (is_move) {
@@ -76,6 +87,9 @@ boost::asio::awaitable<util::HttpResponse> Handler::copy_or_move(const util::Htt
     failure = std::current_exception();
   }
   if (failure) co_return write_failure_response(failure, 412);
+  // Locks never travel (RFC 4918 §7.7): the source's go with it, the replaced destination's members' too.
+  if (is_move) locks_.remove_locks(lock_path(from));
+  if (dst.node) locks_.remove_locks_below(lock_path(to));
   util::HttpResponse r;
   r.status = dst.node ? 204 : 201;
   if (r.status == 201) r.set("Content-Length", "0");

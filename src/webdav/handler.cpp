@@ -74,7 +74,7 @@ util::HttpResponse method_not_allowed_response() {
   return r;
 }
 
-Handler::Handler(vfs::Tree& tree, Options opts) : tree_(tree), opts_(std::move(opts)) {
+Handler::Handler(vfs::Tree& tree, Options opts) : tree_(tree), opts_(std::move(opts)), locks_(opts_.locks) {
   opts_.mount_path = normalise_mount_path(opts_.mount_path);
   mount_href_ = encode_mount_path(opts_.mount_path);
 }
@@ -96,6 +96,9 @@ boost::asio::awaitable<util::HttpResponse> Handler::handle(const util::HttpReque
   if (req.method == "DELETE") co_return co_await remove(req);
   if (req.method == "COPY") co_return co_await copy_or_move(req, false);
   if (req.method == "MOVE") co_return co_await copy_or_move(req, true);
+  if (req.method == "LOCK") co_return co_await lock(req);
+  if (req.method == "UNLOCK") co_return co_await unlock(req);
+  if (req.method == "PROPPATCH") co_return co_await proppatch(req);
   auto r = util::text_response(405, "method not allowed here");
   r.set("Allow", std::string(kAllowedMethodsWritable));
   co_return r;

@@ -17,10 +17,6 @@ boost::asio::awaitable<util::HttpResponse> Handler::mkcol(const util::HttpReques
   try {
     auto resolving = resolve(target.path.lookup_segments, deadline);
     t = co_await std::move(resolving);
-    if (!t.node && t.parent) {
-      auto creating = tree_.make_folder(*t.parent, t.name, deadline);
-      made = co_await std::move(creating);
-    }
   } catch (...) {
     failure = std::current_exception();
   }
@@ -31,6 +27,15 @@ boost::asio::awaitable<util::HttpResponse> Handler::mkcol(const util::HttpReques
     co_return r;
   }
   if (!t.parent) co_return conflict("the parent folder does not exist");
+  auto checking = check_write_conditions(req, target.path.lookup_segments, t.node, WriteScope{false, true});
+  if (auto refusal = co_await std::move(checking)) co_return std::move(*refusal);
+  try {
+    auto creating = tree_.make_folder(*t.parent, t.name, deadline);
+    made = co_await std::move(creating);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) co_return write_failure_response(failure, 405);
   util::HttpResponse r;
   r.status = 201;
   r.set("Content-Length", "0");
@@ -50,15 +55,21 @@ boost::asio::awaitable<util::HttpResponse> Handler::remove(const util::HttpReque
   try {
     auto resolving = resolve(target.path.lookup_segments, deadline);
     t = co_await std::move(resolving);
-    if (t.node && !(target.path.trailing_slash && !t.node->is_dir)) {
-      auto removing = tree_.remove(*t.parent, *t.node, deadline);
-      co_await std::move(removing);
-    }
   } catch (...) {
     failure = std::current_exception();
   }
   if (failure) co_return write_failure_response(failure, 409);
   if (!t.node || (target.path.trailing_slash && !t.node->is_dir)) co_return util::text_response(404, "Not Found");
+  auto checking = check_write_conditions(req, target.path.lookup_segments, t.node, WriteScope{t.node->is_dir, true});
+  if (auto refusal = co_await std::move(checking)) co_return std::move(*refusal);
+  try {
+    auto removing = tree_.remove(*t.parent, *t.node, deadline);
+    co_await std::move(removing);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) co_return write_failure_response(failure, 409);
+  locks_.remove_locks(lock_path(target.path.lookup_segments));
   util::HttpResponse r;
   r.status = 204;
   co_return r;

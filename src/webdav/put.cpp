@@ -102,6 +102,8 @@ boost::asio::awaitable<util::HttpResponse> Handler::put(const util::HttpRequest&
   if (!t.parent) co_return conflict("the parent folder does not exist");
   if (t.node && t.node->is_dir) co_return util::text_response(405, "a folder of that name exists");
   if (!preconditions_hold(req, t.node)) co_return precondition_failed("If-Match / If-None-Match failed");
+  auto checking = check_write_conditions(req, target.path.lookup_segments, t.node, WriteScope{false, !t.node});
+  if (auto refusal = co_await std::move(checking)) co_return std::move(*refusal);
   std::optional<std::uint64_t> declared;
   if (req.body_reader) declared = req.body_reader->content_length();
   else declared = req.body.size();

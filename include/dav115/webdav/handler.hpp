@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "dav115/store/property_store_async.hpp"
 #include "dav115/store/spool.hpp"
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
+#include "dav115/webdav/lock_manager.hpp"
 
 namespace dav115::webdav {
 
@@ -26,6 +28,9 @@ struct Options {
   std::function<bool(std::string_view user)> may_write;
   std::shared_ptr<store::Spool> spool;
   std::string realm = "dav115";  // for the 401 challenge an anonymous writer gets
+  LockOptions locks;
+  // Dead properties and client-set times (PROPPATCH, X-OC-Mtime); null = PROPPATCH answers 403.
+  std::shared_ptr<store::PropertyStoreAsync> properties;
 };
 
 // What OPTIONS advertises and 405 answers carry on a read-only gateway.
@@ -54,6 +59,21 @@ class Handler {
   boost::asio::awaitable<util::HttpResponse> remove(const util::HttpRequest& req);
   boost::asio::awaitable<util::HttpResponse> put(const util::HttpRequest& req);
   boost::asio::awaitable<util::HttpResponse> copy_or_move(const util::HttpRequest& req, bool is_move);
+  boost::asio::awaitable<util::HttpResponse> lock(const util::HttpRequest& req);
+  boost::asio::awaitable<util::HttpResponse> unlock(const util::HttpRequest& req);
+  boost::asio::awaitable<util::HttpResponse> proppatch(const util::HttpRequest& req);
+
+  // The If header (412 when it does not hold; 400 when malformed) and the locks (423 when a token is
+  // missing) for a write touching `segments` (NFC) whose current node is `node`. nullopt = go ahead.
+  boost::asio::awaitable<std::optional<util::HttpResponse>> check_write_conditions(
+      const util::HttpRequest& req, const std::vector<std::string>& segments, const std::optional<vfs::Node>& node,
+      WriteScope scope, bool check_locks = true);
+  // The locks alone (no If evaluation) for a second path a request touches (a COPY/MOVE destination).
+  std::optional<util::HttpResponse> check_locks_only(const util::HttpRequest& req,
+                                                     const std::vector<std::string>& segments, WriteScope scope);
+  // The lock manager's name for a path, and the href of such a name.
+  static std::string lock_path(const std::vector<std::string>& segments);
+  std::string href_of_lock_path(std::string_view lock_path) const;
 
   // 401/403 when this request may not write; nullopt when it may.
   std::optional<util::HttpResponse> refuse_write(const util::HttpRequest& req) const;
@@ -65,6 +85,7 @@ class Handler {
 
   vfs::Tree& tree_;
   Options opts_;
+  LockManager locks_;
   std::string mount_href_;  // mount_path percent-encoded, ending in '/'
 };
 
