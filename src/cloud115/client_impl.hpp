@@ -16,6 +16,8 @@
 #include "dav115/cloud115/token_saver.hpp"
 #include "dav115/store/token_state.hpp"
 #include "dav115/util/single_flight.hpp"
+#include "oss_request.hpp"
+#include "write_gate.hpp"
 
 // Coroutines here take their parameters by value: a reference parameter would dangle as soon as the
 // caller's temporary dies across a suspension point.
@@ -36,6 +38,8 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   RateGovernor governor;
   TokenSaver saver;  // never called with `mu` held: status() and every call take it
   util::SingleFlight<int, bool> refresh_flight;
+  boost::asio::any_io_executor blocking_ex;  // file reads and hashing for uploads (never an I/O thread)
+  WriteGate bulk_gate;                       // copy, move and delete one at a time (115 asks for it)
 
   mutable std::mutex mu;  // guards everything below
   config::Cloud115 cfg;
@@ -50,6 +54,8 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   std::shared_ptr<boost::asio::steady_timer> refresh_timer;
   std::string persist_error;  // why the pair in use is not on disk; empty when it is
   bool persist_retrying = false;
+  config::Upload upload_cfg;
+  std::optional<oss::Credentials> sts;  // from upload/get_token, reused until shortly before it expires
 
   // --- token_flow.cpp
   boost::asio::awaitable<void> start();
@@ -78,6 +84,7 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
     net::Headers params;             // query (GET) or form (POST)
     std::string user_agent;          // empty = cfg.user_agent
     std::optional<bool> idempotent{};  // unset: by method (GET yes, POST no); see net::Request
+    bool is_idempotent() const { return idempotent.value_or(method == "GET"); }
   };
   boost::asio::awaitable<nlohmann::json> call(Call c, CallOptions opts);
   struct Attempt {
@@ -85,10 +92,18 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
     std::optional<ApiError> error;
     bool token_expired = false;
     std::uint64_t generation = 0;
+    // The request went out and no 115 verdict came back (transport error, 5xx, empty or non-JSON
+    // body): it may have been carried out.
+    bool maybe_applied = false;
   };
   boost::asio::awaitable<Attempt> attempt_once(Call c, CallOptions opts);
   void note_error(const std::string& message);
   UpstreamStatus status() const;
+
+  // --- uploader.cpp
+  // STS credentials for OSS: the cached ones while they have more than 5 minutes left, else get_token.
+  boost::asio::awaitable<oss::Credentials> sts_credentials(CallOptions opts);
+  void forget_sts(const std::string& key_id);
 };
 
 void count_upstream_call(const std::string& endpoint, const std::string& result);

@@ -61,6 +61,8 @@ OpenApiClient::Impl::Impl(asio::any_io_executor ex, net::HttpClient& http, const
       state_dir(std::move(state_dir)),
       governor(cfg.rate_limit.qps, cfg.rate_limit.burst),
       saver(std::move(blocking), store::token_file(this->state_dir)),
+      blocking_ex(saver.executor()),
+      bulk_gate(this->ex),
       cfg(cfg) {
   auto& m = util::Metrics::global();
   m.describe("dav115_upstream_calls_total", "counter", "Calls to the 115 API by endpoint and result");
@@ -108,6 +110,7 @@ asio::awaitable<OpenApiClient::Impl::Attempt> OpenApiClient::Impl::attempt_once(
   } catch (const net::TransportError& e) {
     count_upstream_call(c.path, "transport");
     a.error = ApiError(ErrorKind::Unavailable, 0, std::string("transport error: ") + e.what());
+    a.maybe_applied = true;
     co_return a;
   }
   auto outcome = mapping::classify(resp->status, resp->body);
@@ -118,6 +121,8 @@ asio::awaitable<OpenApiClient::Impl::Attempt> OpenApiClient::Impl::attempt_once(
   }
   a.token_expired = outcome.token_expired;
   a.error = ApiError(outcome.kind, outcome.code, outcome.message);
+  // 115's explicit "try again" codes are refusals; any other failure without a verdict is not.
+  a.maybe_applied = outcome.kind == ErrorKind::Unavailable && outcome.code != 40140121 && outcome.code != 40110000;
   co_return a;
 }
 
@@ -144,6 +149,12 @@ asio::awaitable<nlohmann::json> OpenApiClient::Impl::call(Call c, CallOptions op
     ApiError err = *a.error;
     last = err;
     note_error(err.what());
+    // Sending a write again could do it twice (two folders, a second copy): the caller must look first.
+    if (a.maybe_applied && !c.is_idempotent()) {
+      ApiError unsure(ErrorKind::Unavailable, err.code, std::string(err.what()) + " (" + c.path + " may have been carried out)");
+      unsure.uncertain = true;
+      throw unsure;
+    }
     if (err.kind != ErrorKind::RateLimited && err.kind != ErrorKind::Unavailable) throw err;
     // The governor / refresh back-off already computed that the deadline cannot be met.
     if (err.retry_after.count() > 0) throw err;

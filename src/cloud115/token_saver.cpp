@@ -46,6 +46,8 @@ TokenSaver::~TokenSaver() {
 
 const std::filesystem::path& TokenSaver::file() const { return state_->file; }
 
+asio::any_io_executor TokenSaver::executor() const { return state_->strand.get_inner_executor(); }
+
 asio::awaitable<void> TokenSaver::save(store::TokenRecord rec) {
   auto st = state_;
   // Named, then awaited in its own statement (GCC 12 coroutine bug with temporaries, PR 99576).

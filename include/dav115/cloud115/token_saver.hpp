@@ -36,6 +36,8 @@ class TokenSaver {
   boost::asio::awaitable<void> save(store::TokenRecord rec);
 
   const std::filesystem::path& file() const;
+  // The worker pool's executor, for other blocking work (the uploader's file reads and hashing).
+  boost::asio::any_io_executor executor() const;
 
  private:
   struct State;
