@@ -56,6 +56,8 @@ nlohmann::json Gateway::default_config(Fake115& emu) const {
       // Every test client connects from 127.0.0.1: the per-address cap would only count the suite itself.
       {"limits", {{"max_connections_per_ip", 100000}}},
       {"delivery", {{"allow_plain_http_cdn", true}, {"cdn_host_allowlist", {"127.0.0.1"}}}},
+      // The emulator serves OSS at <base>/oss/<bucket>/<object>: no virtual-host names on loopback.
+      {"upload", {{"oss_path_style", true}}},
   };
 }
 
