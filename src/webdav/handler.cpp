@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <spdlog/spdlog.h>
 
 #include "dav115/webdav/depth_header.hpp"
 #include "dav115/serve/path_codec.hpp"
@@ -49,6 +50,13 @@ util::HttpResponse infinite_depth_refused() {
 }
 
 util::HttpResponse not_found() { return util::text_response(404, "Not Found"); }
+
+bool may_show_dead_properties(const PropfindRequest& request) {
+  if (request.mode != PropfindRequest::Mode::Prop) return true;
+  for (const auto& p : request.props)
+    if (!find_live_property(p)) return true;
+  return false;
+}
 
 // RFC 4918 §11.2: the body is well-formed and understood, but this server will not carry it out.
 util::HttpResponse too_many_properties(std::size_t asked, std::size_t limit) {
@@ -178,6 +186,22 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   parts.self_is_root = is_root;
   parts.quota = quota;
   parts.listing = std::move(listing);
+
+  // Dead properties cost a trip to the store: only when the request may show some (allprop, propname,
+  // or a property this server does not compute), which the common clients' named-live requests never do.
+  if (opts_.properties && may_show_dead_properties(request)) {
+    std::vector<std::string> ids{parts.self.id};
+    if (parts.listing)
+      for (const auto& n : parts.listing->entries) ids.push_back(n.id);
+    try {
+      auto fetching = opts_.properties->get_properties(std::move(ids));
+      auto found = co_await std::move(fetching);
+      parts.dead = std::make_shared<const std::unordered_map<std::string, std::vector<store::DeadProperty>>>(
+          std::move(found));
+    } catch (const std::exception& e) {
+      spdlog::warn("PROPFIND: dead properties unavailable: {}", e.what());
+    }
+  }
 
   auto body = std::make_shared<PropfindBody>(request, std::move(parts));
   body->render(kBufferedBytes);

@@ -105,17 +105,18 @@ MultistatusWriter::MultistatusWriter(const PropfindRequest& request, std::size_t
     : mode_(request.mode) {
   ForeignNamespaces namespaces;
   if (request.mode == PropfindRequest::Mode::AllProp) {
-    for (LiveProperty p : kAllProp) wanted_.push_back({p, empty_element(p), false});
+    for (LiveProperty p : kAllProp) wanted_.push_back({p, empty_element(p), false, {}, {}});
     for (const PropertyName& n : request.props) {
       auto live = find_live_property(n);
       auto same = std::find_if(wanted_.begin(), wanted_.end(), [&](const Wanted& w) { return live && w.live == live; });
       if (same != wanted_.end())
         same->report_missing = true;  // <include>d by name: now a 404 where it is absent
       else
-        wanted_.push_back({live, empty_element(n, namespaces), true});
+        wanted_.push_back({live, empty_element(n, namespaces), true, std::string(n.ns), n.local});
     }
   } else if (request.mode == PropfindRequest::Mode::Prop) {
-    for (const PropertyName& n : request.props) wanted_.push_back({find_live_property(n), empty_element(n, namespaces), true});
+    for (const PropertyName& n : request.props)
+      wanted_.push_back({find_live_property(n), empty_element(n, namespaces), true, std::string(n.ns), n.local});
   }
   // Big answers are drained while they are rendered (PropfindBody): no need to reserve all of them.
   constexpr std::size_t kMaxReserve = 2 << 20;
@@ -183,7 +184,7 @@ void MultistatusWriter::render_value(LiveProperty p, const vfs::Node& node, bool
 }
 
 void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_segment, const vfs::Node& node,
-                            bool is_root, const vfs::Quota* quota) {
+                            bool is_root, const vfs::Quota* quota, const std::vector<store::DeadProperty>* dead) {
   found_.clear();
   missing_.clear();
   if (mode_ == PropfindRequest::Mode::PropName) {
@@ -193,12 +194,19 @@ void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_
         empty_tag(found_, li.qname);
   } else {
     for (const Wanted& w : wanted_) {
-      if (w.live && available(*w.live, node, is_root, quota))
+      if (w.live && available(*w.live, node, is_root, quota)) {
         render_value(*w.live, node, is_root, quota);
-      else if (w.report_missing)
-        missing_ += w.empty_element;
+        continue;
+      }
+      const store::DeadProperty* stored = nullptr;
+      if (dead && !w.live)
+        for (const auto& d : *dead)
+          if (d.ns == w.ns && d.name == w.local) stored = &d;
+      if (stored) found_ += stored->value_xml;
+      else if (w.report_missing) missing_ += w.empty_element;
     }
   }
+  add_dead(dead);
 
   out_ += "<D:response><D:href>";
   // Percent-encoded hrefs only contain pchar, '%' and '/', of which '&' and '\'' need XML escaping.
@@ -214,6 +222,22 @@ void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_
   if (!missing_.empty()) append_propstat(out_, missing_, "HTTP/1.1 404 Not Found");
   if (found_.empty() && missing_.empty()) append_propstat(out_, found_, "HTTP/1.1 200 OK");  // <prop/> asked
   out_ += "</D:response>";
+}
+
+// allprop shows every dead property; propname their names. Each value declares its own namespaces.
+void MultistatusWriter::add_dead(const std::vector<store::DeadProperty>* dead) {
+  if (!dead || mode_ == PropfindRequest::Mode::Prop) return;
+  for (const auto& d : *dead) {
+    if (mode_ == PropfindRequest::Mode::AllProp) {
+      found_ += d.value_xml;
+      continue;
+    }
+    found_ += '<';
+    found_ += d.name;
+    found_ += " xmlns=\"";
+    append_xml_attribute(found_, d.ns);
+    found_ += "\"/>";
+  }
 }
 
 std::size_t MultistatusWriter::take(char* dst, std::size_t n) {

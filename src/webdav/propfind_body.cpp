@@ -14,15 +14,22 @@ PropfindBody::PropfindBody(const PropfindRequest& request, Parts parts)
   }
 }
 
+const std::vector<store::DeadProperty>* PropfindBody::dead_of(const std::string& id) const {
+  if (!parts_.dead) return nullptr;
+  auto it = parts_.dead->find(id);
+  return it == parts_.dead->end() ? nullptr : &it->second;
+}
+
 void PropfindBody::render(std::size_t bytes) {
   const std::size_t children = parts_.listing ? parts_.listing->entries.size() : 0;
   while (!closed_ && writer_.pending() < bytes) {
     if (next_ == 0) {
       const vfs::Quota* quota = parts_.quota ? &*parts_.quota : nullptr;
-      writer_.add(parts_.parent_href, parts_.self_segment, parts_.self, parts_.self_is_root, quota);
+      writer_.add(parts_.parent_href, parts_.self_segment, parts_.self, parts_.self_is_root, quota,
+                  dead_of(parts_.self.id));
     } else if (next_ <= children) {
       const vfs::Node& child = parts_.listing->entries[next_ - 1];
-      writer_.add(children_href_, child.name, child, false);
+      writer_.add(children_href_, child.name, child, false, nullptr, dead_of(child.id));
     } else {
       writer_.close();
       closed_ = true;

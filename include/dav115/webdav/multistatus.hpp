@@ -13,6 +13,8 @@
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/propfind_request.hpp"
 
+#include "dav115/store/property_store.hpp"
+
 namespace dav115::webdav {
 
 // The properties this server computes itself.
@@ -43,8 +45,9 @@ class MultistatusWriter {
   // One <D:response>. `href_prefix` is already percent-encoded and ends in '/'; `last_segment` is the
   // decoded name to append (encoded here), or empty for the href_prefix itself. Collections get a
   // trailing '/'. `is_root` enables the quota properties, `quota` their values (when asked).
+  // `dead`: the node's dead properties (PROPPATCH), each a self-contained element.
   void add(std::string_view href_prefix, std::string_view last_segment, const vfs::Node& node, bool is_root,
-           const vfs::Quota* quota = nullptr);
+           const vfs::Quota* quota = nullptr, const std::vector<store::DeadProperty>* dead = nullptr);
 
   // Bytes rendered and not yet taken.
   std::size_t pending() const { return out_.size() - taken_; }
@@ -62,7 +65,9 @@ class MultistatusWriter {
     std::optional<LiveProperty> live;
     std::string empty_element;  // "<D:getetag/>", "<X0:foo/>": the 404 and propname form
     bool report_missing;        // asked by name; allprop's own list just leaves absent ones out
+    std::string ns, local;      // the name, to find a dead property of that name
   };
+  void add_dead(const std::vector<store::DeadProperty>* dead);
   void render_value(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Quota* quota);
 
   PropfindRequest::Mode mode_;

@@ -15,6 +15,7 @@
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/multistatus.hpp"
+#include <unordered_map>
 #include "dav115/webdav/propfind_request.hpp"
 
 namespace dav115::webdav {
@@ -32,6 +33,8 @@ class PropfindBody : public util::BodySource {
     bool self_is_root = false;
     std::optional<vfs::Quota> quota;
     std::shared_ptr<const vfs::Listing> listing;  // the children (Depth 1 on a folder), or null
+    // Dead properties by object id (only those that have some); null when none were asked for.
+    std::shared_ptr<const std::unordered_map<std::string, std::vector<store::DeadProperty>>> dead;
   };
   PropfindBody(const PropfindRequest& request, Parts parts);
 
@@ -44,6 +47,7 @@ class PropfindBody : public util::BodySource {
   boost::asio::awaitable<std::size_t> read(boost::asio::mutable_buffer buf) override;
 
  private:
+  const std::vector<store::DeadProperty>* dead_of(const std::string& id) const;
   Parts parts_;
   std::string children_href_;  // the request's own href: prefix of every child's
   MultistatusWriter writer_;
