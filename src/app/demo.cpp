@@ -203,6 +203,7 @@ int run_demo(const DemoOptions& opts) {
   cfg.delivery.allow_plain_http_cdn = true;
   cfg.delivery.cdn_host_allowlist = {"127.0.0.1", "localhost"};
   cfg.delivery.rules = config::default_delivery_rules();
+  cfg.upload.oss_path_style = true;  // the emulator's OSS lives at <base>/oss/<bucket>/<object>
   cfg.state_dir = (root / "gateway").string();
   cfg.threads = 2;
   try {
