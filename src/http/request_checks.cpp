@@ -7,8 +7,10 @@
 namespace dav115::http::detail {
 
 std::uint64_t body_limit_for(std::string_view method, const config::Config& cfg) {
-  // MKCOL is read too, so that a body gets its 415 from the handler rather than a 413 here.
-  if (method == "PROPFIND" || method == "PROPPATCH" || method == "LOCK" || method == "MKCOL")
+  // The other WebDAV methods take no body (or a small XML one): a stray body is read (within the XML
+  // limit) so that the handler's own answer comes first (MKCOL 415, a bad Destination 400).
+  if (method == "PROPFIND" || method == "PROPPATCH" || method == "LOCK" || method == "MKCOL" || method == "COPY" ||
+      method == "MOVE" || method == "DELETE" || method == "UNLOCK")
     return cfg.limits.max_propfind_body_bytes;
   if (method == "PUT") return cfg.upload.max_file_bytes ? cfg.upload.max_file_bytes : UINT64_MAX;
   return cfg.limits.max_other_body_bytes;

@@ -10,8 +10,8 @@
 
 namespace dav115::http::detail {
 
-// XML-bodied methods get limits.max_propfind_body_bytes, PUT upload.max_file_bytes (0 = no limit),
-// everything else limits.max_other_body_bytes.
+// WebDAV methods get limits.max_propfind_body_bytes, PUT upload.max_file_bytes (0 = no limit),
+// everything else (GET, HEAD, OPTIONS, POST) limits.max_other_body_bytes.
 std::uint64_t body_limit_for(std::string_view method, const config::Config& cfg);
 
 // Methods whose body is handed to the handler as a stream (HttpRequest::body_reader), never buffered.

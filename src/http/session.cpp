@@ -427,7 +427,9 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
       copy_headers(res, out);
       set_keep_alive(out, keep_alive);
       out.body() = std::move(res.body);
-      out.prepare_payload();
+      // A 204 or 304 has no body and must not carry a Content-Length of its own (RFC 9110 §8.6).
+      if (res.status == 204 || res.status == 304) out.body().clear();
+      else out.prepare_payload();
       lowest().expires_after(impl_->cfg.limits.write_timeout);
       co_return co_await bhttp::async_write(stream_, out, use_awaitable);
     }

@@ -199,6 +199,12 @@ void PropertyStore::copy_all(const std::string& from_id, const std::string& to_i
   tx.commit();
 }
 
+bool PropertyStore::has_any() {
+  std::lock_guard lock(mutex_);
+  return db_->db.query_int(
+             "SELECT EXISTS (SELECT 1 FROM dead_properties) OR EXISTS (SELECT 1 FROM client_times)") != 0;
+}
+
 void PropertyStore::forget(const std::string& file_id) { forget_all({file_id}); }
 
 void PropertyStore::forget_all(const std::vector<std::string>& file_ids) {

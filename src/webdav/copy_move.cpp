@@ -90,6 +90,21 @@ boost::asio::awaitable<util::HttpResponse> Handler::copy_or_move(const util::Htt
   // Locks never travel (RFC 4918 §7.7): the source's go with it, the replaced destination's members' too.
   if (is_move) locks_.remove_locks(lock_path(from));
   if (dst.node) locks_.remove_locks_below(lock_path(to));
+  // Dead properties: a copy gets the source's (RFC 4918 §9.8.2); a replaced destination's go. A move
+  // keeps the id on 115, so its properties simply stay.
+  if (opts_.properties && client_state_exists_.load()) {
+    auto& sync = opts_.properties->sync();
+    const std::string src_id = src.node->id, new_id = result.id;
+    const std::string replaced = dst.node && dst.node->id != new_id ? dst.node->id : std::string();
+    auto updating = opts_.properties->run([&sync, is_move, src_id, new_id, replaced] {
+      if (!is_move && src_id != new_id) sync.copy_all(src_id, new_id);
+      if (!replaced.empty()) sync.forget(replaced);
+    });
+    try {
+      co_await std::move(updating);
+    } catch (const std::exception&) {
+    }
+  }
   util::HttpResponse r;
   r.status = dst.node ? 204 : 201;
   if (r.status == 201) r.set("Content-Length", "0");

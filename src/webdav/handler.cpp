@@ -83,6 +83,7 @@ util::HttpResponse method_not_allowed_response() {
 }
 
 Handler::Handler(vfs::Tree& tree, Options opts) : tree_(tree), opts_(std::move(opts)), locks_(opts_.locks) {
+  if (opts_.properties) client_state_exists_ = opts_.properties->sync().has_any();
   opts_.mount_path = normalise_mount_path(opts_.mount_path);
   mount_href_ = encode_mount_path(opts_.mount_path);
 }
@@ -189,17 +190,29 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
 
   // Dead properties cost a trip to the store: only when the request may show some (allprop, propname,
   // or a property this server does not compute), which the common clients' named-live requests never do.
-  if (opts_.properties && may_show_dead_properties(request)) {
+  // Client state (dead properties, client-set times) costs one trip to the store, and none at all while
+  // nobody ever set any. Dead properties only when the request may show some (allprop, propname, or a
+  // property this server does not compute): the common clients' named-live requests never do.
+  if (opts_.properties && client_state_exists_.load()) {
+    const bool want_dead = may_show_dead_properties(request);
     std::vector<std::string> ids{parts.self.id};
     if (parts.listing)
       for (const auto& n : parts.listing->entries) ids.push_back(n.id);
+    using DeadMap = std::unordered_map<std::string, std::vector<store::DeadProperty>>;
+    using TimesMap = std::unordered_map<std::string, store::ClientTimes>;
     try {
-      auto fetching = opts_.properties->get_properties(std::move(ids));
+      auto& sync = opts_.properties->sync();
+      auto fetching = opts_.properties->run([&sync, ids = std::move(ids), want_dead] {
+        std::pair<DeadMap, TimesMap> out;
+        if (want_dead) out.first = sync.get_properties(ids);
+        out.second = sync.get_times(ids);
+        return out;
+      });
       auto found = co_await std::move(fetching);
-      parts.dead = std::make_shared<const std::unordered_map<std::string, std::vector<store::DeadProperty>>>(
-          std::move(found));
+      if (want_dead) parts.dead = std::make_shared<const DeadMap>(std::move(found.first));
+      if (!found.second.empty()) parts.times = std::make_shared<const TimesMap>(std::move(found.second));
     } catch (const std::exception& e) {
-      spdlog::warn("PROPFIND: dead properties unavailable: {}", e.what());
+      spdlog::warn("PROPFIND: client-set properties unavailable: {}", e.what());
     }
   }
 

@@ -70,6 +70,14 @@ boost::asio::awaitable<util::HttpResponse> Handler::remove(const util::HttpReque
   }
   if (failure) co_return write_failure_response(failure, 409);
   locks_.remove_locks(lock_path(target.path.lookup_segments));
+  if (opts_.properties && client_state_exists_.load()) {
+    // Leftovers of objects inside a deleted folder do no harm: ids are never reused.
+    auto forgetting = opts_.properties->forget(t.node->id);
+    try {
+      co_await std::move(forgetting);
+    } catch (const std::exception&) {
+    }
+  }
   util::HttpResponse r;
   r.status = 204;
   co_return r;

@@ -105,18 +105,18 @@ MultistatusWriter::MultistatusWriter(const PropfindRequest& request, std::size_t
     : mode_(request.mode) {
   ForeignNamespaces namespaces;
   if (request.mode == PropfindRequest::Mode::AllProp) {
-    for (LiveProperty p : kAllProp) wanted_.push_back({p, empty_element(p), false, {}, {}});
+    for (LiveProperty p : kAllProp) wanted_.push_back({p, empty_element(p), false, ns_index("DAV:"), {}});
     for (const PropertyName& n : request.props) {
       auto live = find_live_property(n);
       auto same = std::find_if(wanted_.begin(), wanted_.end(), [&](const Wanted& w) { return live && w.live == live; });
       if (same != wanted_.end())
         same->report_missing = true;  // <include>d by name: now a 404 where it is absent
       else
-        wanted_.push_back({live, empty_element(n, namespaces), true, std::string(n.ns), n.local});
+        wanted_.push_back({live, empty_element(n, namespaces), true, ns_index(n.ns), n.local});
     }
   } else if (request.mode == PropfindRequest::Mode::Prop) {
     for (const PropertyName& n : request.props)
-      wanted_.push_back({find_live_property(n), empty_element(n, namespaces), true, std::string(n.ns), n.local});
+      wanted_.push_back({find_live_property(n), empty_element(n, namespaces), true, ns_index(n.ns), n.local});
   }
   // Big answers are drained while they are rendered (PropfindBody): no need to reserve all of them.
   constexpr std::size_t kMaxReserve = 2 << 20;
@@ -201,7 +201,7 @@ void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_
       const store::DeadProperty* stored = nullptr;
       if (dead && !w.live)
         for (const auto& d : *dead)
-          if (d.ns == w.ns && d.name == w.local) stored = &d;
+          if (d.name == w.local && d.ns == namespaces_[w.ns]) stored = &d;
       if (stored) found_ += stored->value_xml;
       else if (w.report_missing) missing_ += w.empty_element;
     }
@@ -222,6 +222,13 @@ void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_
   if (!missing_.empty()) append_propstat(out_, missing_, "HTTP/1.1 404 Not Found");
   if (found_.empty() && missing_.empty()) append_propstat(out_, found_, "HTTP/1.1 200 OK");  // <prop/> asked
   out_ += "</D:response>";
+}
+
+std::size_t MultistatusWriter::ns_index(std::string_view ns) {
+  for (std::size_t i = 0; i < namespaces_.size(); ++i)
+    if (namespaces_[i] == ns) return i;
+  namespaces_.emplace_back(ns);
+  return namespaces_.size() - 1;
 }
 
 // allprop shows every dead property; propname their names. Each value declares its own namespaces.

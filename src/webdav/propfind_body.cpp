@@ -20,16 +20,26 @@ const std::vector<store::DeadProperty>* PropfindBody::dead_of(const std::string&
   return it == parts_.dead->end() ? nullptr : &it->second;
 }
 
+const vfs::Node& PropfindBody::with_client_times(const vfs::Node& node) {
+  if (!parts_.times) return node;
+  auto it = parts_.times->find(node.id);
+  if (it == parts_.times->end()) return node;
+  retimed_ = node;
+  if (it->second.mtime) retimed_.mtime = *it->second.mtime;
+  if (it->second.ctime) retimed_.ctime = *it->second.ctime;
+  return retimed_;
+}
+
 void PropfindBody::render(std::size_t bytes) {
   const std::size_t children = parts_.listing ? parts_.listing->entries.size() : 0;
   while (!closed_ && writer_.pending() < bytes) {
     if (next_ == 0) {
       const vfs::Quota* quota = parts_.quota ? &*parts_.quota : nullptr;
-      writer_.add(parts_.parent_href, parts_.self_segment, parts_.self, parts_.self_is_root, quota,
-                  dead_of(parts_.self.id));
+      writer_.add(parts_.parent_href, parts_.self_segment, with_client_times(parts_.self), parts_.self_is_root,
+                  quota, dead_of(parts_.self.id));
     } else if (next_ <= children) {
       const vfs::Node& child = parts_.listing->entries[next_ - 1];
-      writer_.add(children_href_, child.name, child, false, nullptr, dead_of(child.id));
+      writer_.add(children_href_, child.name, with_client_times(child), false, nullptr, dead_of(child.id));
     } else {
       writer_.close();
       closed_ = true;

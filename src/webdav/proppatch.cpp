@@ -47,6 +47,7 @@ boost::asio::awaitable<util::HttpResponse> Handler::proppatch(const util::HttpRe
       ops.push_back(std::move(op));
     }
     try {
+      client_state_exists_ = true;  // before the write: a PROPFIND racing it may look
       auto applying = opts_.properties->apply_patch(node->id, std::move(ops), {request.mtime(), request.ctime()});
       co_await std::move(applying);
     } catch (const store::PropertyLimitExceeded& e) {

@@ -5,6 +5,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <system_error>
 #include <vector>
 
@@ -130,6 +131,33 @@ boost::asio::awaitable<util::HttpResponse> Handler::put(const util::HttpRequest&
   util::HttpResponse r;
   r.status = t.node ? 204 : 201;
   r.set("ETag", serve::strong_etag(stored));
+  // The replaced file's dead properties stay with the resource; rclone and ownCloud clients send the
+  // file's own time in X-OC-Mtime.
+  std::optional<std::int64_t> client_mtime;
+  if (auto v = req.header("X-OC-Mtime")) {
+    std::int64_t seconds = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), seconds);
+    if (ec == std::errc() && end == v->data() + v->size() && seconds > 0) client_mtime = seconds;
+  }
+  if (opts_.properties && (client_mtime || (t.node && client_state_exists_.load()))) {
+    auto& sync = opts_.properties->sync();
+    const std::string old_id = t.node ? t.node->id : std::string();
+    const std::string new_id = stored.id;
+    if (client_mtime) client_state_exists_ = true;
+    try {
+      auto saving = opts_.properties->run([&sync, old_id, new_id, client_mtime] {
+        if (!old_id.empty() && old_id != new_id) {
+          sync.copy_all(old_id, new_id);
+          sync.forget(old_id);
+        }
+        if (client_mtime) sync.set_mtime(new_id, *client_mtime);
+      });
+      co_await std::move(saving);
+      if (client_mtime) r.set("X-OC-MTime", "accepted");
+    } catch (const std::exception& e) {
+      spdlog::warn("PUT: properties of {} not kept: {}", t.name, e.what());
+    }
+  }
   if (r.status == 201) r.set("Content-Length", "0");
   co_return r;
 }

@@ -85,6 +85,10 @@ class PropertyStore {
   // Ids with any client-set time, to their times.
   std::unordered_map<std::string, ClientTimes> get_times(const std::vector<std::string>& file_ids);
 
+  // Whether any file has a dead property or a client-set time: while none does, a PROPFIND needs
+  // no trip to the database at all.
+  bool has_any();
+
   // COPY: `to_id` gets exactly `from_id`'s dead properties (its own are replaced). Client-set times
   // are not copied: the copy is a new resource, with the time 115 gives it.
   void copy_all(const std::string& from_id, const std::string& to_id);

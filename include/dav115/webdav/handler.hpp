@@ -2,6 +2,7 @@
 // The WebDAV protocol layer: OPTIONS, PROPFIND and the writes (PUT, MKCOL, DELETE, COPY, MOVE). It
 // turns a util::HttpRequest into a util::HttpResponse using the vfs tree; GET/HEAD belong to delivery/.
 #include <boost/asio/awaitable.hpp>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -86,6 +87,8 @@ class Handler {
   vfs::Tree& tree_;
   Options opts_;
   LockManager locks_;
+  // Set once any dead property or client time was stored (or found at start-up).
+  std::atomic<bool> client_state_exists_{false};
   std::string mount_href_;  // mount_path percent-encoded, ending in '/'
 };
 

@@ -65,8 +65,11 @@ class MultistatusWriter {
     std::optional<LiveProperty> live;
     std::string empty_element;  // "<D:getetag/>", "<X0:foo/>": the 404 and propname form
     bool report_missing;        // asked by name; allprop's own list just leaves absent ones out
-    std::string ns, local;      // the name, to find a dead property of that name
+    std::size_t ns = 0;         // index into namespaces_ (one copy per URI: a request may name
+    std::string local;          // thousands of properties in one huge namespace)
   };
+  std::size_t ns_index(std::string_view ns);
+  std::vector<std::string> namespaces_;
   void add_dead(const std::vector<store::DeadProperty>* dead);
   void render_value(LiveProperty p, const vfs::Node& node, bool is_root, const vfs::Quota* quota);
 

@@ -35,6 +35,9 @@ class PropfindBody : public util::BodySource {
     std::shared_ptr<const vfs::Listing> listing;  // the children (Depth 1 on a folder), or null
     // Dead properties by object id (only those that have some); null when none were asked for.
     std::shared_ptr<const std::unordered_map<std::string, std::vector<store::DeadProperty>>> dead;
+    // Times clients set (PROPPATCH, X-OC-Mtime) by object id; they replace 115's in getlastmodified
+    // and creationdate. Null when there are none.
+    std::shared_ptr<const std::unordered_map<std::string, store::ClientTimes>> times;
   };
   PropfindBody(const PropfindRequest& request, Parts parts);
 
@@ -48,6 +51,9 @@ class PropfindBody : public util::BodySource {
 
  private:
   const std::vector<store::DeadProperty>* dead_of(const std::string& id) const;
+  // `node` itself, or a copy with the client's times when it set some.
+  const vfs::Node& with_client_times(const vfs::Node& node);
+  vfs::Node retimed_;
   Parts parts_;
   std::string children_href_;  // the request's own href: prefix of every child's
   MultistatusWriter writer_;
