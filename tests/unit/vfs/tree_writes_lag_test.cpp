@@ -76,6 +76,25 @@ TEST_CASE("a revalidation that started before a write and lands after it keeps t
   CHECK(listing->find("new")->id == made.id);
 }
 
+TEST_CASE("a listing that started before a confirming one cannot land over it and drop the write") {
+  WriteFixture f;
+  auto docs = f.at({"docs"});
+  REQUIRE(f.names(docs) == Names{"a.txt"});  // cached
+  f.clock.advance(61s);
+  f.api.hold_next_list("10");
+  f.list(docs);  // the background revalidation lists docs before the write, and is held
+  REQUIRE(run_until(f.io, [&] { return f.api.lists_held() == 1; }));
+
+  run(f.io, f.tree->make_folder(docs, "new", soon()));
+  f.tree->invalidate("10");  // (or evicted) the next read lists docs anew: 115 shows "new"
+  REQUIRE(f.names(docs) == Names{"a.txt", "new"});
+  CHECK(f.api.list_calls("10") == 3);
+
+  f.api.release_lists();  // the older listing, without "new", lands last
+  REQUIRE(run_until(f.io, [&] { return f.tree->stats().revalidations == 1; }));
+  CHECK(f.names(docs) == Names{"a.txt", "new"});
+}
+
 TEST_CASE("an uncertain make_folder is decided by re-reading the parent") {
   WriteFixture f;
   auto root = f.tree->root();
