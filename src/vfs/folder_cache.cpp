@@ -38,16 +38,40 @@ std::shared_ptr<const Listing> FolderCache::peek(const std::string& folder_id) c
 
 void FolderCache::store(const std::string& folder_id, std::shared_ptr<const Listing> listing) {
   std::lock_guard lk(mu_);
+  store_locked(folder_id, std::move(listing), std::nullopt);
+}
+
+std::uint64_t FolderCache::next_request() {
+  std::lock_guard lk(mu_);
+  return ++requests_;
+}
+
+std::shared_ptr<const Listing> FolderCache::store_fetched(const std::string& folder_id,
+                                                          std::shared_ptr<const Listing> listing,
+                                                          std::uint64_t request) {
+  std::lock_guard lk(mu_);
+  auto it = slots_.find(folder_id);
+  if (it != slots_.end() && it->second.request > request) {
+    it->second.revalidating = false;  // this revalidation is over, even though its answer lost
+    return it->second.listing;
+  }
+  store_locked(folder_id, listing, request);
+  return listing;
+}
+
+void FolderCache::store_locked(const std::string& folder_id, std::shared_ptr<const Listing> listing,
+                               std::optional<std::uint64_t> request) {
   auto it = slots_.find(folder_id);
   if (it != slots_.end()) {
     it->second.listing = std::move(listing);
     it->second.revalidating = false;
     it->second.retry_not_before = {};
+    if (request) it->second.request = *request;
     lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
     return;
   }
   lru_.push_front(folder_id);
-  slots_.emplace(folder_id, Slot{std::move(listing), lru_.begin()});
+  slots_.emplace(folder_id, Slot{std::move(listing), lru_.begin(), false, {}, request.value_or(0)});
   while (slots_.size() > max_folders_) {
     slots_.erase(lru_.back());
     lru_.pop_back();

@@ -100,6 +100,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       if (opts.priority == cloud115::Priority::Interactive)
         if (auto l = self->cache.fresh(id, self->clock())) co_return l;
       std::vector<cloud115::Entry> entries;
+      auto request = self->cache.next_request();
       try {
         auto listing_call = self->api.list_folder(id, opts);
         entries = co_await std::move(listing_call);
@@ -112,7 +113,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       self->pending.apply(id, entries, self->clock(), /*from_upstream=*/true);
       auto previous = self->cache.peek(id);
       auto listing = build_listing(entries, previous.get(), self->clock());
-      self->cache.store(id, listing);
+      listing = self->cache.store_fetched(id, std::move(listing), request);
       self->publish_size();
       co_return listing;
     };

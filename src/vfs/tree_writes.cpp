@@ -73,6 +73,7 @@ void Tree::Impl::write_through(const std::string& folder_id) {
 
 asio::awaitable<Tree::Impl::Ptr> Tree::Impl::fetch_now(std::string folder_id, Deadline deadline) {
   std::vector<cloud115::Entry> entries;
+  auto request = cache.next_request();
   try {
     auto listing_call = api.list_folder(folder_id, interactive(deadline));
     entries = co_await std::move(listing_call);
@@ -83,8 +84,7 @@ asio::awaitable<Tree::Impl::Ptr> Tree::Impl::fetch_now(std::string folder_id, De
   pending.apply(folder_id, entries, clock(), /*from_upstream=*/true);
   auto previous = cache.peek(folder_id);
   auto listing = build_listing(entries, previous.get(), clock());
-  cache.store(folder_id, listing);
-  co_return listing;
+  co_return cache.store_fetched(folder_id, std::move(listing), request);
 }
 
 asio::awaitable<void> Tree::Impl::retire(Node parent, Node old, Deadline deadline) {

@@ -6,6 +6,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -32,7 +33,17 @@ class FolderCache {
   // The cached listing whatever its age (no LRU update).
   std::shared_ptr<const Listing> peek(const std::string& folder_id) const;
 
+  // A listing patched in place (after a write) or known without asking (a new folder): replaces what
+  // is cached, keeping the cached listing's request number.
   void store(const std::string& folder_id, std::shared_ptr<const Listing> listing);
+
+  // Numbers upstream listing requests in the order they are sent: take one just before asking.
+  std::uint64_t next_request();
+  // Stores a listing fetched from upstream by request `request`, unless the cached one came from a
+  // later request: listings can land out of order (a background revalidation is slower than an
+  // interactive fetch), and an older snapshot must not replace a newer one. Returns what is cached now.
+  std::shared_ptr<const Listing> store_fetched(const std::string& folder_id, std::shared_ptr<const Listing> listing,
+                                               std::uint64_t request);
   // Keeps the stale listing; no new revalidation before `retry_not_before`.
   void revalidation_failed(const std::string& folder_id, TimePoint retry_not_before);
   void erase(const std::string& folder_id);
@@ -44,7 +55,10 @@ class FolderCache {
     std::list<std::string>::iterator lru_pos;
     bool revalidating = false;
     TimePoint retry_not_before{};
+    std::uint64_t request = 0;  // the upstream request the listing (or the one it patched) came from
   };
+  void store_locked(const std::string& folder_id, std::shared_ptr<const Listing> listing,
+                    std::optional<std::uint64_t> request);
   bool is_fresh(const Listing& l, TimePoint now) const { return now - l.fetched_at < ttl_; }
 
   const std::chrono::steady_clock::duration ttl_;
@@ -52,6 +66,7 @@ class FolderCache {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Slot> slots_;
   std::list<std::string> lru_;  // front = most recently used
+  std::uint64_t requests_ = 0;
 };
 
 }  // namespace dav115::vfs

@@ -1,6 +1,8 @@
 #pragma once
 // An in-memory 115 for vfs tests: folders by id, per-folder call counts, optional delay, and
-// injectable ApiErrors per folder (and for quota).
+// injectable ApiErrors per folder (and for quota). Writes apply to the folders and are logged in order;
+// hooks simulate 115's lagging listings (freeze_listing), a listing call held in flight until the test
+// releases it (hold_next_list), and writes whose answer never came (uncertain_next).
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -84,8 +86,10 @@ class FakeApi : public cloud115::Api {
       last_opts_ = opts;
       if (auto f = list_failures_.find(cid); f != list_failures_.end()) failure = f->second;
       if (auto it = folders_.find(cid); it != folders_.end()) entries = it->second;
+      if (auto it = frozen_.find(cid); it != frozen_.end()) entries = it->second;
     }
     co_await pause();
+    co_await hold_if_asked(cid);
     if (failure) throw *failure;
     if (!entries) throw cloud115::ApiError(cloud115::ErrorKind::NotFound, 430004, "no such folder");
     co_return *entries;
@@ -152,28 +156,30 @@ class FakeApi : public cloud115::Api {
   // --- writes: applied to the in-memory folders, counted per kind.
   asio::awaitable<cloud115::Entry> make_folder(std::string parent, std::string name, cloud115::CallOptions) override {
     std::lock_guard lk(mu_);
-    ++write_calls_["make_folder"];
+    auto uncertain = begin_write_locked("make_folder", name);
     auto& kids = folders_[parent];
     for (const auto& e : kids)
       if (e.is_dir && e.name == name) throw cloud115::ApiError(cloud115::ErrorKind::AlreadyExists, 20004, "exists");
     auto e = entry(std::to_string(next_id_++), parent, name, true);
     kids.push_back(e);
     folders_[e.id];
+    if (uncertain) throw *uncertain;
     co_return e;
   }
   asio::awaitable<void> move(std::vector<std::string> ids, std::string to, cloud115::CallOptions) override {
     std::lock_guard lk(mu_);
-    ++write_calls_["move"];
+    auto uncertain = begin_write_locked("move", ids.front());
     for (const auto& id : ids)
       if (auto e = take_locked(id)) {
         e->parent_id = to;
         folders_[to].push_back(*e);
       }
+    if (uncertain) throw *uncertain;
     co_return;
   }
   asio::awaitable<void> copy(std::vector<std::string> ids, std::string to, cloud115::CallOptions) override {
     std::lock_guard lk(mu_);
-    ++write_calls_["copy"];
+    auto uncertain = begin_write_locked("copy", ids.front());
     for (const auto& id : ids)
       if (auto e = find_locked(id)) {
         auto c = *e;
@@ -181,32 +187,36 @@ class FakeApi : public cloud115::Api {
         c.parent_id = to;
         folders_[to].push_back(c);
       }
+    if (uncertain) throw *uncertain;
     co_return;
   }
   asio::awaitable<void> rename(std::string id, std::string name, cloud115::CallOptions) override {
     std::lock_guard lk(mu_);
-    ++write_calls_["rename"];
+    auto uncertain = begin_write_locked("rename", id);
     for (auto& [cid, kids] : folders_)
       for (auto& e : kids)
         if (e.id == id) e.name = name;
+    if (uncertain) throw *uncertain;
     co_return;
   }
   asio::awaitable<void> remove(std::vector<std::string> ids, std::string, cloud115::CallOptions) override {
     std::lock_guard lk(mu_);
-    ++write_calls_["remove"];
+    auto uncertain = begin_write_locked("remove", ids.front());
     for (const auto& id : ids) take_locked(id);
+    if (uncertain) throw *uncertain;
     co_return;
   }
   asio::awaitable<cloud115::UploadResult> upload(cloud115::UploadSource src, std::string parent, std::string name,
                                                  cloud115::CallOptions) override {
     std::lock_guard lk(mu_);
-    ++write_calls_["upload"];
+    auto uncertain = begin_write_locked("upload", name);
     if (upload_failure_) throw *upload_failure_;
     cloud115::UploadResult r;
     r.entry = entry(std::to_string(next_id_++), parent, name, false, src.size);
     r.entry.sha1 = src.sha1;
     folders_[parent].push_back(r.entry);
     r.bytes_sent = src.size;
+    if (uncertain) throw *uncertain;
     co_return r;
   }
   void fail_upload(std::optional<cloud115::ApiError> err) {
@@ -219,9 +229,96 @@ class FakeApi : public cloud115::Api {
     return it == write_calls_.end() ? 0 : it->second;
   }
 
+  // What the folder really holds now (frozen or not): "name" per child, in order.
+  std::vector<std::string> children(const std::string& id) const {
+    std::lock_guard lk(mu_);
+    std::vector<std::string> names;
+    if (auto it = folders_.find(id); it != folders_.end())
+      for (const auto& e : it->second) names.push_back(e.name);
+    return names;
+  }
+  std::optional<cloud115::Entry> child(const std::string& folder, const std::string& name) const {
+    std::lock_guard lk(mu_);
+    if (auto it = folders_.find(folder); it != folders_.end())
+      for (const auto& e : it->second)
+        if (e.name == name) return e;
+    return std::nullopt;
+  }
+
+  // Every write call so far, in order, as "kind subject" (subject: the id, or the name for
+  // make_folder/upload), including calls that failed.
+  std::vector<std::string> write_log() const {
+    std::lock_guard lk(mu_);
+    return write_log_;
+  }
+  // The next `kind` write call ("make_folder", "remove", ...) fails with an uncertain ApiError (the
+  // answer never came), after doing the write (`applied`) or without doing it.
+  void uncertain_next(const std::string& kind, bool applied) {
+    std::lock_guard lk(mu_);
+    uncertain_next_[kind] = applied;
+  }
+
+  // 115's listing lag: from now on list_folder(id) answers what the folder holds now, whatever is
+  // written to it later (get_info and the writes still see the real state), until thaw_listing(id).
+  void freeze_listing(const std::string& id) {
+    std::lock_guard lk(mu_);
+    frozen_[id] = folders_[id];
+  }
+  void thaw_listing(const std::string& id) {
+    std::lock_guard lk(mu_);
+    frozen_.erase(id);
+  }
+
+  // The next list_folder(id) takes its snapshot, then waits until release_lists() (call both on the
+  // thread that runs the io_context).
+  void hold_next_list(const std::string& id) {
+    std::lock_guard lk(mu_);
+    hold_next_.insert(id);
+  }
+  std::size_t lists_held() const {
+    std::lock_guard lk(mu_);
+    return held_.size();
+  }
+  void release_lists() {
+    std::vector<asio::steady_timer*> held;
+    {
+      std::lock_guard lk(mu_);
+      held.swap(held_);
+    }
+    for (auto* t : held) t->cancel();
+  }
+
   cloud115::UpstreamStatus status() const override { return {}; }
 
  private:
+  // Counts and logs a write call; the error to throw after it if it was set up to be uncertain.
+  std::optional<cloud115::ApiError> begin_write_locked(const std::string& kind, const std::string& subject) {
+    ++write_calls_[kind];
+    write_log_.push_back(kind + " " + subject);
+    auto it = uncertain_next_.find(kind);
+    if (it == uncertain_next_.end()) return std::nullopt;
+    bool applied = it->second;
+    uncertain_next_.erase(it);
+    cloud115::ApiError err(cloud115::ErrorKind::Unavailable, 0, "timed out waiting for the answer");
+    err.uncertain = true;
+    if (!applied) throw err;
+    return err;
+  }
+
+  asio::awaitable<void> hold_if_asked(const std::string& cid) {
+    asio::steady_timer gate(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+    {
+      std::lock_guard lk(mu_);
+      if (!hold_next_.erase(cid)) co_return;
+      held_.push_back(&gate);
+    }
+    try {
+      co_await gate.async_wait(asio::use_awaitable);
+    } catch (const boost::system::system_error&) {
+      // cancelled by release_lists(): the held call goes on
+    }
+  }
+
   std::optional<cloud115::Entry> find_locked(const std::string& id) {
     for (auto& [cid, kids] : folders_)
       for (auto& e : kids)
@@ -261,6 +358,11 @@ class FakeApi : public cloud115::Api {
   std::atomic<long long> delay_ms_{0};
   std::map<std::string, int> write_calls_;
   std::optional<cloud115::ApiError> upload_failure_;
+  std::vector<std::string> write_log_;
+  std::map<std::string, bool> uncertain_next_;
+  std::map<std::string, std::vector<cloud115::Entry>> frozen_;
+  std::set<std::string> hold_next_;
+  std::vector<asio::steady_timer*> held_;
   long long next_id_ = 9000000;
 };
 
