@@ -209,7 +209,8 @@ Config load_config(const std::string& path) {
 }
 
 std::vector<DeliveryRule> default_delivery_rules() {
-  return {{"Microsoft-WebDAV-MiniRedir", "local_proxy"}, {"DavClnt", "local_proxy"}};
+  // cadaver's `get` (neon) follows no redirect at all.
+  return {{"Microsoft-WebDAV-MiniRedir", "local_proxy"}, {"DavClnt", "local_proxy"}, {"^cadaver/", "local_proxy"}};
 }
 
 }  // namespace dav115::config

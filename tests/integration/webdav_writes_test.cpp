@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "support/digest.hpp"
 #include "support/fake115.hpp"
@@ -252,4 +253,94 @@ TEST_CASE("the Windows save sequence: PUT 0 bytes, LOCK, PUT with the token, PRO
   CHECK(dav(gw, "UNLOCK", "report.docx", {{"Lock-Token", token}}).status == 204);
   CHECK(dav(gw, "DELETE", "report.docx").status == 204);
   CHECK_FALSE(live(emu, "report.docx"));
+}
+
+TEST_CASE("client-set times: X-OC-Mtime on PUT and PROPPATCH of Win32LastModifiedTime show in PROPFIND") {
+  Fake115 emu;
+  Gateway gw(emu, writable_overrides());
+  auto put = dav(gw, "PUT", "timed.txt", {{"X-OC-Mtime", "1600000000"}}, "some bytes");
+  REQUIRE(put.status == 201);
+  CHECK(put.header("X-OC-MTime") == "accepted");
+  auto props = parse_multistatus(dav(gw, "PROPFIND", "timed.txt", {{"Depth", "0"}}).body);
+  REQUIRE(props.size() == 1);
+  CHECK(props[0].props["{DAV:}getlastmodified"] == "Sun, 13 Sep 2020 12:26:40 GMT");
+
+  REQUIRE(dav(gw, "PUT", "win.txt", {}, "other bytes").status == 201);
+  const std::string patch =
+      R"(<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:set><D:prop>)"
+      R"(<Z:Win32LastModifiedTime>Tue, 03 Nov 2026 10:00:00 GMT</Z:Win32LastModifiedTime></D:prop></D:set>)"
+      R"(</D:propertyupdate>)";
+  REQUIRE(dav(gw, "PROPPATCH", "win.txt", {}, patch).status == 207);
+  auto listing = parse_multistatus(dav(gw, "PROPFIND", "", {{"Depth", "1"}}).body);
+  bool seen = false;
+  for (const auto& r : listing)
+    if (r.href == "/win.txt") {
+      seen = true;
+      CHECK(r.props.at("{DAV:}getlastmodified") == "Tue, 03 Nov 2026 10:00:00 GMT");
+    }
+  CHECK(seen);
+  // The dead property is kept too, and shown when asked by name.
+  const std::string ask =
+      R"(<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:prop>)"
+      R"(<Z:Win32LastModifiedTime/></D:prop></D:propfind>)";
+  auto named = dav(gw, "PROPFIND", "win.txt", {{"Depth", "0"}}, ask);
+  CHECK(named.body.find("Tue, 03 Nov 2026 10:00:00 GMT") != std::string::npos);
+  CHECK(named.body.find("404") == std::string::npos);
+}
+
+TEST_CASE("a failure at a multipart step (part, complete): 5xx, the upload aborted, nothing visible") {
+  Fake115 emu;
+  Gateway gw(emu, writable_overrides());
+  for (std::string step : {"oss:initiate", "oss:part", "oss:complete"}) {
+    INFO(step);
+    const auto aborts_before = emu.stats()["calls"].value("oss:abort", 0);
+    emu.control({{"fail", {{"path", step}, {"mode", "garbage"}, {"count", 100}}}});
+    const std::string data = random_bytes((2 << 20) + 5, std::hash<std::string>{}(step));
+    auto r = dav(gw, "PUT", "multi-failed.bin", {}, data, kSlow);
+    CHECK(r.status >= 500);
+    CHECK(r.status < 600);
+    if (step != "oss:initiate") CHECK(emu.stats()["calls"].value("oss:abort", 0) > aborts_before);
+    CHECK_FALSE(live(emu, "multi-failed.bin"));
+    CHECK(spool_files(gw) == 0);
+    emu.control({{"clear_faults", true}});
+  }
+}
+
+TEST_CASE("50 parallel small uploads against an account limited to 5 calls/s: no rate-limit penalty") {
+  Fake115 emu;
+  // The gateway is told the account's rate, as a user would configure it.
+  Gateway gw(emu, {{"cloud115", {{"rate_limit", {{"qps", 4}, {"burst", 4}}}}}, {"upload", {{"oss_path_style", true}}}});
+  REQUIRE(dav(gw, "MKCOL", "par").status == 201);
+  emu.control({{"rate_limit", {{"qps", 5}, {"burst", 5}}}});
+  const auto results_before = emu.stats()["results"];
+  constexpr int kUploads = 50;
+  std::vector<HttpResult> answers(kUploads);
+  std::vector<std::string> bodies(kUploads);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kUploads; ++i) {
+    bodies[i] = random_bytes(4096 + i, 1000 + i);
+    clients.emplace_back([&, i] {
+      try {
+        answers[i] = dav(gw, "PUT", "par/f" + std::to_string(i) + ".bin", {}, bodies[i], kSlow);
+      } catch (const std::exception&) {
+        answers[i].status = 0;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  int created = 0;
+  for (int i = 0; i < kUploads; ++i) {
+    INFO(i << " -> " << answers[i].status);
+    const bool ok = answers[i].status == 201;
+    const bool refused = answers[i].status == 503 && !answers[i].header("Retry-After").empty();
+    CHECK((ok || refused));
+    if (!ok) continue;
+    ++created;
+    auto e = live(emu, "par/f" + std::to_string(i) + ".bin");
+    REQUIRE(e);
+    CHECK(lower((*e)["sha1"]) == sha1_hex(bodies[i]));
+  }
+  CHECK(created > 0);
+  // 115 never had to say "too fast".
+  CHECK(emu.stats()["results"].value("770004", 0) == results_before.value("770004", 0));
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "support/digest.hpp"
 #include "support/fake115.hpp"
@@ -95,4 +96,57 @@ TEST_CASE("rclone copy of a local tree to the gateway, then rclone check --downl
       }
     CHECK(found);
   }
+}
+
+TEST_CASE("cadaver: mkcol, put, copy, move, get and delete") {
+  Fake115 emu;
+  // The default delivery rules serve cadaver the bytes itself: neon's get follows no redirect.
+  Gateway gw(emu);
+  const std::string dir = temp_dir("cadaver");
+  write_random_file(dir + "/local.bin", 70000, 11);
+  // cadaver reads credentials from ~/.netrc; a private HOME keeps the test's own.
+  write_text_file(dir + "/.netrc", std::string("machine 127.0.0.1 login ") + Gateway::kUser + " password " +
+                                       Gateway::kPassword + "\n");
+  std::filesystem::permissions(dir + "/.netrc", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  const std::string script = "mkcol cad\ncd cad\nput " + dir + "/local.bin remote.bin\ncopy remote.bin copy.bin\n"
+                             "move copy.bin moved.bin\nget moved.bin " + dir + "/back.bin\ndelete remote.bin\nquit\n";
+  write_text_file(dir + "/script", script);
+  auto run = run_command({"sh", "-c", "HOME=" + dir + " cadaver " + gw.dav_url() + " < " + dir + "/script"},
+                         std::chrono::minutes(2));
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(read_text_file(dir + "/back.bin") == read_text_file(dir + "/local.bin"));
+  const json tree = emu.tree();
+  std::set<std::string> paths;
+  for (const auto& e : tree["entries"]) paths.insert(e["path"].get<std::string>());
+  CHECK(paths.count("cad/moved.bin"));
+  CHECK_FALSE(paths.count("cad/remote.bin"));
+  CHECK_FALSE(paths.count("cad/copy.bin"));
+}
+
+TEST_CASE("the Finder copy sequence: ._ AppleDouble files, .DS_Store, then the file; all land") {
+  Fake115 emu;
+  Gateway gw(emu);
+  const std::string data(200000, 'f');
+  const std::string apple_double(4096, '\x01');
+  // Finder: PUT 0 bytes, LOCK, PUT the ._ companion, PUT the data, PROPPATCH, UNLOCK.
+  REQUIRE(dav(gw, "PUT", "movie.mov", {}, "").status == 201);
+  const std::string lockinfo =
+      R"(<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>)"
+      R"(<D:locktype><D:write/></D:locktype><D:owner><D:href>http://www.apple.com/webdav_fs/</D:href></D:owner>)"
+      R"(</D:lockinfo>)";
+  auto locked = dav(gw, "LOCK", "movie.mov", {{"Timeout", "Second-600"}, {"Depth", "0"}}, lockinfo);
+  REQUIRE(locked.status == 200);
+  const std::string token = locked.header("Lock-Token");
+  CHECK(dav(gw, "PUT", "._movie.mov", {}, apple_double).status == 201);
+  CHECK(dav(gw, "PUT", "movie.mov", {{"If", "(" + token + ")"}}, data).status == 204);
+  CHECK(dav(gw, "PUT", ".DS_Store", {}, std::string(6148, '\0')).status == 201);
+  CHECK(dav(gw, "UNLOCK", "movie.mov", {{"Lock-Token", token}}).status == 204);
+  CHECK(emu.entry("movie.mov")["size"] == data.size());
+  const json tree = emu.tree();
+  int apple = 0;
+  for (const auto& e : tree["entries"])
+    if (e["path"] == "._movie.mov" || e["path"] == ".DS_Store") ++apple;
+  CHECK(apple == 2);
 }

@@ -91,11 +91,12 @@ TEST_CASE("a minimal config parses with the documented defaults") {
 TEST_CASE("default delivery rules send Windows' WebClient through the local proxy") {
   CleanEnv env;
   Config c = parse_config(minimal().dump());
-  REQUIRE(c.delivery.rules.size() == 2);
+  REQUIRE(c.delivery.rules.size() == 3);
   CHECK(c.delivery.rules[0].user_agent_regex == "Microsoft-WebDAV-MiniRedir");
   CHECK(c.delivery.rules[0].policy == "local_proxy");
   CHECK(c.delivery.rules[1].user_agent_regex == "DavClnt");
   CHECK(c.delivery.rules[1].policy == "local_proxy");
+  CHECK(c.delivery.rules[2].user_agent_regex == "^cadaver/");
 
   SECTION("an explicit empty list means no rules") {
     json j = minimal();
@@ -407,7 +408,7 @@ TEST_CASE("the example config parses") {
   Config c = dav115::config::load_config(DAV115_SOURCE_DIR "/config/dav115.example.json");
   CHECK(c.listen.size() == 1);
   CHECK(c.users.size() == 1);
-  CHECK(c.delivery.rules.size() == 2);
+  CHECK(c.delivery.rules.size() == 3);
   CHECK(c.source_path == DAV115_SOURCE_DIR "/config/dav115.example.json");
 }
 
