@@ -1,5 +1,6 @@
 // dav115 command line: serve, check-config, hash-password, --demo. Exit codes: 0 ok, 1 runtime
 // failure, 2 configuration or usage error.
+#include <malloc.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -122,7 +123,11 @@ int hash_password(bool from_stdin) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"dav115: a read-only WebDAV gateway for a 115 cloud drive"};
+  // Upload parts (up to part_bytes) and big PROPFIND answers are allocated and freed on several
+  // threads: served by mmap, they go back to the system at once instead of staying in per-thread
+  // malloc arenas (a 1 GiB upload otherwise leaves ~60 MiB resident for good).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  CLI::App app{"dav115: a WebDAV gateway for a 115 cloud drive"};
   app.set_version_flag("--version", std::string("dav115 ") + DAV115_VERSION);
   bool demo = false;
   std::string demo_listen;

@@ -43,6 +43,7 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 constexpr std::size_t kStreamChunkBytes = 128 * 1024;
+constexpr std::size_t kBodyReadBytes = 64 * 1024;  // socket reads of a streamed request body
 // nginx's code for "the client closed the connection before the answer": logged, never sent.
 constexpr unsigned kClientClosedRequest = 499;
 constexpr const char* kServerName = "dav115/0.1";
@@ -332,6 +333,9 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     StreamedBody(Session& session, bhttp::request_parser<bhttp::string_body>&& head_parser, bool expect_continue)
         : session_(&session), parser_(std::move(head_parser)), expect_continue_(expect_continue) {
       length_ = parser_.content_length() ? std::optional<std::uint64_t>(*parser_.content_length()) : std::nullopt;
+      // Beast sizes each socket read by the buffer's free capacity: without room, a body arrives in
+      // 512-byte reads (9 MiB/s for a 1 GiB PUT). Given back by detach().
+      session.buffer_.reserve(kBodyReadBytes);
     }
 
     asio::awaitable<std::size_t> read(asio::mutable_buffer buf) override {
@@ -344,6 +348,8 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
         auto [wec, wn] = co_await bhttp::async_write(s.stream_, cont, as_tuple_awaitable);
         if (wec) throw util::BodyReadError(408, "client went away before sending the body");
       }
+      // Fills the caller's buffer (or ends the body): fewer, larger pieces for the spool and the hash.
+      std::size_t filled = 0;
       while (!parser_.is_done() && buf.size() > 0) {
         auto& body = parser_.get().body();
         body.data = buf.data();
@@ -357,15 +363,19 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
         if (ec && is_parse_error(ec) && ec != bhttp::error::partial_message)
           throw util::BodyReadError(400, "malformed request body framing");
         if (ec) throw util::BodyReadError(408, "request body not received: " + ec.message());
-        if (got > 0) co_return got;
+        filled += got;
+        buf += got;
       }
-      co_return 0;
+      co_return filled;
     }
 
     std::optional<std::uint64_t> content_length() const override { return length_; }
     bool finished() const { return parser_.is_done(); }
     // The request is over: a reader kept by mistake can no longer touch the connection.
-    void detach() { session_ = nullptr; }
+    void detach() {
+      if (session_ && session_->buffer_.size() == 0) session_->buffer_.shrink_to_fit();
+      session_ = nullptr;
+    }
 
    private:
     Session* session_;

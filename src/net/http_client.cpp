@@ -42,8 +42,9 @@ asio::awaitable<Response> HttpClient::request(Request req) {
   msg.version(11);
   msg.set(http::field::host, host_header(url));
   for (const auto& [k, v] : req.headers) msg.insert(k, v);
-  msg.body() = req.body;
-  if (!req.body.empty() || req.method == "POST" || req.method == "PUT") msg.prepare_payload();
+  const bool has_payload = !req.body.empty() || req.method == "POST" || req.method == "PUT";
+  msg.body() = std::move(req.body);  // an upload part can be 20 MiB: never copied (a retry resends msg)
+  if (has_payload) msg.prepare_payload();
 
   // A parked connection may have been closed by the server in the meantime. If it fails before any byte
   // of the response arrives, the server most likely never saw the request, but it may have processed it

@@ -88,16 +88,18 @@ asio::awaitable<Tree::Impl::Ptr> Tree::Impl::fetch_now(std::string folder_id, De
 }
 
 asio::awaitable<void> Tree::Impl::retire(Node parent, Node old, Deadline deadline) {
-  bool failed = false;
+  bool removed = true;
   try {
     auto removing = api.remove({old.id}, parent.id, interactive(deadline));
     co_await std::move(removing);
   } catch (const cloud115::ApiError& e) {
-    failed = !e.uncertain;  // an uncertain delete is believed; the next listing tells the truth
-    spdlog::warn("vfs: the replaced object {} ({}) could not go to the recycle bin: {}; both stay visible",
-                 old.name, old.id, e.what());
+    // Failed, or unknown whether it happened: nothing is hidden, so the next listing shows the truth
+    // (both objects, or only the new one) rather than a guess.
+    removed = false;
+    spdlog::warn("vfs: the replaced object {} ({}) may not have gone to the recycle bin: {}", old.name, old.id,
+                 e.what());
   }
-  if (!failed) pending.removed(parent.id, old.id, clock());
+  if (removed) pending.removed(parent.id, old.id, clock());
 }
 
 asio::awaitable<Node> Tree::Impl::make_folder(Node parent, std::string name, Deadline deadline) {

@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -343,4 +345,39 @@ TEST_CASE("50 parallel small uploads against an account limited to 5 calls/s: no
   CHECK(created > 0);
   // 115 never had to say "too fast".
   CHECK(emu.stats()["results"].value("770004", 0) == results_before.value("770004", 0));
+}
+
+namespace {
+std::uint64_t proc_status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("a 1 GiB PUT: multipart with the right SHA-1, and the gateway stays within +96 MiB") {
+  if (std::getenv("DAV115_SANITIZED")) {
+    SUCCEED("skipped under sanitizers: 1 GiB through ASan takes too long and its shadow memory hides RSS");
+    return;
+  }
+  Fake115 emu;
+  Gateway gw(emu);  // the production part size (20 MiB)
+  REQUIRE(dav(gw, "MKCOL", "gib-up").status == 201);
+  const pid_t pid = gw.process().pid();
+  const std::uint64_t idle = proc_status_kib(pid, "VmRSS");
+  const std::string data = random_bytes(std::size_t(1) << 30, 1234);
+  const auto parts_before = emu.stats()["calls"].value("oss:part", 0);
+  auto r = dav(gw, "PUT", "gib-up/one-gib.bin", {}, data, HttpOptions{std::chrono::minutes(10)});
+  REQUIRE(r.status == 201);
+  const std::uint64_t peak = proc_status_kib(pid, "VmHWM");
+  INFO("VmRSS idle " << idle / 1024 << " MiB, VmHWM after " << peak / 1024 << " MiB");
+  CHECK(peak < idle + 96 * 1024);
+  CHECK(emu.stats()["calls"].value("oss:part", 0) - parts_before >= 50);
+  auto e = live(emu, "gib-up/one-gib.bin");
+  REQUIRE(e);
+  CHECK((*e)["size"] == data.size());
+  CHECK(lower((*e)["sha1"]) == sha1_hex(data));
+  CHECK(spool_files(gw) == 0);
 }
