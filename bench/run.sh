@@ -1,27 +1,31 @@
 #!/usr/bin/env bash
 # The benchmark: builds dav115 and fake115 in Release, starts them and the anchors (rclone serve webdav,
 # nginx with dav_ext) on 127.0.0.1, runs every scenario several times and writes docs/PERFORMANCE.md.
-#   bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--duration S] [--out FILE]
+#   bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--duration S] [--only SECTIONS] [--out FILE]
 #     --smoke      seconds-long run on a tiny fixture, no targets asserted, report only printed (the test suite runs it)
 #     --build-dir  where to build (default build-bench, Release)
+#     --only       comma-separated sections of harness.py (listings,small,redirect,stream,upload,cold); a partial
+#                  run only prints its report (docs/PERFORMANCE.md is left alone unless --out is given)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build-bench
 smoke=0
+partial=0
 harness_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$2; shift ;;
     --smoke) smoke=1; harness_args+=("$1") ;;
     --runs|--duration|--out) harness_args+=("$1" "$2"); shift ;;
+    --only) partial=1; harness_args+=("$1" "$2"); shift ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
 scripts/setup.sh --bench --build-dir "$build_dir" -DCMAKE_BUILD_TYPE=Release --target dav115 --target fake115
-if [ $smoke = 0 ] && [[ " ${harness_args[*]-} " != *" --out "* ]]; then
+if [ $smoke = 0 ] && [ $partial = 0 ] && [[ " ${harness_args[*]-} " != *" --out "* ]]; then
   harness_args+=(--out docs/PERFORMANCE.md)
 fi
 exec python3 bench/harness.py --build-dir "$build_dir" "${harness_args[@]}"
