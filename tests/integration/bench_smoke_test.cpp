@@ -23,6 +23,7 @@ TEST_CASE("bench smoke: every scenario runs against dav115 and the anchors and t
   for (const char* row : {"| PROPFIND Depth 1, 100 entries, rclone 4-prop |", "| PROPFIND Depth 1, 300 entries, allprop |",
                           "| PROPFIND Depth 0 on a file |", "| HEAD on a file |", "| GET → 302, warm link cache |",
                           "| local_proxy stream 8 MiB, 1 client |", "| local_proxy, 8 clients, random 1 MiB ranges |",
+                          "### Uploads", "PUT 8 MiB, end to end", "instant upload of the same 8 MiB",
                           "## Cold listing under the 115 rate limit", "## Memory (VmRSS from /proc)",
                           "## Is the harness the bottleneck?", "## Exact commands"}) {
     INFO(row);
