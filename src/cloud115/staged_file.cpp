@@ -1,5 +1,7 @@
 #include "staged_file.hpp"
 
+#include "dav115/util/text.hpp"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -53,13 +55,7 @@ std::string sha1_of_range(const std::string& path, std::uint64_t first, std::uin
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return util::hex_encode(md, len, /*upper=*/true);
 }
 
 Chunk read_chunk(const std::string& path, std::uint64_t offset, std::uint64_t len) {

@@ -1,5 +1,7 @@
 #include "dav115/store/spool.hpp"
 
+#include "dav115/util/text.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -23,22 +25,11 @@ constexpr std::uint64_t kPreHashBytes = 128 * 1024;
 // Free space is asked of the file system once per this many bytes written, not per write.
 constexpr std::uint64_t kSpaceCheckEvery = 64ull << 20;
 
-std::string upper_hex(const unsigned char* md, unsigned len) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 15];
-  }
-  return out;
-}
-
 std::string final_hex(EVP_MD_CTX* ctx) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
-  return upper_hex(md, len);
+  return util::hex_encode(md, len, /*upper=*/true);
 }
 
 std::uint64_t free_bytes(const std::filesystem::path& dir) {

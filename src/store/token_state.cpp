@@ -1,5 +1,7 @@
 #include "dav115/store/token_state.hpp"
 
+#include "dav115/util/text.hpp"
+
 #include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
@@ -14,13 +16,7 @@ std::string sha256_hex(std::string_view data) {
   unsigned int len = 0;
   if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr))
     throw std::runtime_error("SHA-256 failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return util::hex_encode(md, len, /*upper=*/false);
 }
 
 std::filesystem::path token_file(const std::filesystem::path& state_dir) { return state_dir / "tokens.json"; }

@@ -32,14 +32,6 @@ CommandResult download_digest(Gateway& gw, const std::string& path, std::chrono:
   return run_command({"bash", "-c", script}, timeout);
 }
 
-std::uint64_t vm_rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-  return 0;
-}
-
 }  // namespace
 
 TEST_CASE("10 CDN cuts during a 64 MiB local_proxy download: exact bytes, Range resumptions") {
@@ -82,7 +74,7 @@ TEST_CASE("a 1 GiB local_proxy download keeps the gateway's memory within 32 MiB
   REQUIRE(entry["size"] == 1ull << 30);
   REQUIRE(dav(gw, "HEAD", "big/1g.bin").status == 200);
   const pid_t pid = gw.process().pid();
-  const std::uint64_t idle = vm_rss_kib(pid);
+  const std::uint64_t idle = proc_status_kib(pid, "VmRSS");
   REQUIRE(idle > 0);
 
   std::atomic<bool> done{false};
@@ -94,7 +86,7 @@ TEST_CASE("a 1 GiB local_proxy download keeps the gateway's memory within 32 MiB
   });
   // Sample until the download ends (bounded by its own timeout above).
   while (!done) {
-    peak = std::max(peak, vm_rss_kib(pid));
+    peak = std::max(peak, proc_status_kib(pid, "VmRSS"));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto res = download.get();

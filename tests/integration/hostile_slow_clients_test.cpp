@@ -67,14 +67,6 @@ void raise_fd_limit(rlim_t wanted) {
   }
 }
 
-std::size_t rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-  return 0;
-}
-
 }  // namespace
 
 TEST_CASE("500 slowloris connections are cut at the header timeout while a normal client is served") {
@@ -196,7 +188,7 @@ TEST_CASE("a client that stops reading a proxied 64 MiB stream does not pin memo
   require_healthy(gw);
   const auto entry = emu.entry("big/64m.bin");
   REQUIRE(entry["size"] == 67108864);
-  const std::size_t rss_before = rss_kib(gw.process().pid());
+  const std::size_t rss_before = proc_status_kib(gw.process().pid(), "VmRSS");
 
   const auto auth = Gateway::auth()[0];
   const std::string request = "GET /big/64m.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth.first + ": " + auth.second +
@@ -218,7 +210,7 @@ TEST_CASE("a client that stops reading a proxied 64 MiB stream does not pin memo
   std::size_t rss_peak = 0;
   bool dropped = wait_until(
       [&] {
-        rss_peak = std::max(rss_peak, rss_kib(gw.process().pid()));
+        rss_peak = std::max(rss_peak, proc_status_kib(gw.process().pid(), "VmRSS"));
         return active_connections(gw) == 1;
       },
       std::chrono::seconds(120), std::chrono::milliseconds(250));

@@ -40,14 +40,6 @@ std::string many_props_body(int props, std::size_t total) {
   return body;
 }
 
-std::uint64_t proc_status_kib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
-  return 0;
-}
-
 // The whole 207 through curl, counted and thrown away (a response may be hundreds of MB): the decoded
 // byte count, the status and the document's last 16 bytes.
 struct Drained {

@@ -347,16 +347,6 @@ TEST_CASE("50 parallel small uploads against an account limited to 5 calls/s: no
   CHECK(emu.stats()["results"].value("770004", 0) == results_before.value("770004", 0));
 }
 
-namespace {
-std::uint64_t proc_status_kib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
-  return 0;
-}
-}  // namespace
-
 TEST_CASE("a 1 GiB PUT: multipart with the right SHA-1, and the gateway stays within +96 MiB") {
   if (std::getenv("DAV115_SANITIZED")) {
     SUCCEED("skipped under sanitizers: 1 GiB through ASan takes too long and its shadow memory hides RSS");

@@ -54,6 +54,9 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 // with SO_RCVBUF set first when `rcvbuf` > 0 (a small window makes a reader stall sooner). -1 on failure.
 int connect_loopback(int port, int rcvbuf = 0);
 
+// A "kB" field of /proc/PID/status ("VmRSS", "VmHWM"), in KiB; 0 when the process or field is gone.
+std::uint64_t proc_status_kib(int pid, const std::string& field);
+
 std::string read_text_file(const std::string& path);  // "" when missing
 void write_text_file(const std::string& path, const std::string& content);
 

@@ -20,6 +20,18 @@ inline void append_hex(std::string& out, std::uint64_t v) {
   out.append(buf, end);
 }
 
+// Bytes (a digest) as hex: upper case for 115's SHA-1s, lower case elsewhere.
+inline std::string hex_encode(const unsigned char* data, std::size_t n, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
 // RFC 9110 OWS: spaces and horizontal tabs.
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
