@@ -11,6 +11,9 @@
 #include <random>
 #include <thread>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "support/digest.hpp"
 #include "support/fake115.hpp"
 #include "support/gateway.hpp"
@@ -370,4 +373,43 @@ TEST_CASE("a 1 GiB PUT: multipart with the right SHA-1, and the gateway stays wi
   CHECK((*e)["size"] == data.size());
   CHECK(lower((*e)["sha1"]) == sha1_hex(data));
   CHECK(spool_files(gw) == 0);
+}
+
+namespace {
+// Sends the head of a PUT with Expect: 100-continue and returns the first status line the gateway sends
+// before any body byte: a refusal must come first, "100 Continue" only when the upload can go ahead.
+std::string first_answer_to_expect(Gateway& gw, const std::string& path, const std::string& auth_b64,
+                                   std::uint64_t length) {
+  const int port = std::stoi(gw.base_url().substr(gw.base_url().rfind(':') + 1));
+  const int fd = connect_loopback(port);
+  const std::string head = "PUT " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + auth_b64 +
+                           "\r\nContent-Length: " + std::to_string(length) + "\r\nExpect: 100-continue\r\n\r\n";
+  REQUIRE(::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size()));
+  std::string got;
+  char buf[512];
+  // Bounded: the gateway answers either way; the read ends at the first line.
+  while (got.find("\r\n") == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return got.substr(0, got.find("\r\n"));
+}
+}  // namespace
+
+TEST_CASE("Expect: 100-continue comes only after the checks: 403 and 413 are answered before the body") {
+  Fake115 emu;
+  Gateway gw(emu, {{"upload", {{"max_file_bytes", 100000}}},
+                   {"users", {{{"name", Gateway::kUser}, {"password_hash", Gateway::password_hash(Gateway::kPassword)}},
+                              {{"name", "viewer"}, {"password_hash", Gateway::password_hash("view-only")}, {"read_only", true}}}}});
+  const std::string tester = "dGVzdGVyOnMzY3JldC1wYXNz";  // tester:s3cret-pass
+  const std::string viewer = "dmlld2VyOnZpZXctb25seQ==";  // viewer:view-only
+  CHECK(first_answer_to_expect(gw, "/ok.bin", tester, 5000) == "HTTP/1.1 100 Continue");
+  CHECK(first_answer_to_expect(gw, "/ro.bin", viewer, 5000).find(" 403 ") != std::string::npos);
+  CHECK(first_answer_to_expect(gw, "/big.bin", tester, 200000).find(" 413 ") != std::string::npos);
+  CHECK(first_answer_to_expect(gw, "/nope/x.bin", tester, 5000).find(" 409 ") != std::string::npos);
+  CHECK(first_answer_to_expect(gw, "/x.bin", "bm86bm8=", 5000).find(" 401 ") != std::string::npos);
+  CHECK_FALSE(live(emu, "ro.bin"));
+  CHECK_FALSE(live(emu, "big.bin"));
 }
