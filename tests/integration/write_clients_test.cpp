@@ -50,7 +50,7 @@ TEST_CASE("litmus: basic, copymove, props, locks and http all pass") {
   }
 }
 
-TEST_CASE("rclone copy of a local tree to the gateway, then rclone check --download: no differences") {
+TEST_CASE("rclone copy of a local tree (0 B to 64 MiB, nested, odd names) to the gateway, then check --download") {
   Fake115 emu;
   Gateway gw(emu, {{"upload", {{"multipart_threshold_bytes", 1 << 20}, {"part_bytes", 512 * 1024}}}});
   const std::string local = temp_dir("rclone-up");
@@ -62,6 +62,7 @@ TEST_CASE("rclone copy of a local tree to the gateway, then rclone check --downl
   write_random_file(local + "/" + names[2], 128 * 1024, 3);
   write_random_file(local + "/nested/" + names[3], (1 << 20) + 7, 4);
   write_random_file(local + "/nested/deeper/" + names[4], (3 << 20) + 11, 5);
+  write_random_file(local + "/nested/big 64m.bin", 64 << 20, 6);
 
   auto obscured = run_command({"rclone", "obscure", Gateway::kPassword});
   REQUIRE(obscured.exit_code == 0);
@@ -83,7 +84,7 @@ TEST_CASE("rclone copy of a local tree to the gateway, then rclone check --downl
   // 115's own tree holds every file with the right size and SHA-1.
   const json tree = emu.tree();
   for (const auto& rel : std::vector<std::string>{names[0], names[1], names[2], "nested/" + names[3],
-                                                  "nested/deeper/" + names[4]}) {
+                                                  "nested/deeper/" + names[4], "nested/big 64m.bin"}) {
     INFO(rel);
     std::ifstream in(local + "/" + rel, std::ios::binary);
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
