@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "dav115/delivery/conditional.hpp"
-#include "dav115/delivery/request_conditions.hpp"
+#include "dav115/serve/conditional.hpp"
+#include "dav115/serve/request_conditions.hpp"
 #include "dav115/util/http_types.hpp"
 #include "dav115/util/http_dates.hpp"
 #include "fuzz_check.hpp"
@@ -38,14 +38,14 @@ util::HttpRequest request_from(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto conditions = delivery::conditions_from(request_from(text));
-  const delivery::Validators v{"\"abc123\"", 1700000000};
+  const serve::Validators v{"\"abc123\"", 1700000000};
   for (bool safe : {true, false}) {
-    auto p = delivery::evaluate_preconditions(conditions, v, safe);
-    if (!safe) FUZZ_CHECK(p != delivery::Precondition::NotModified);
+    auto p = serve::evaluate_preconditions(conditions, v, safe);
+    if (!safe) FUZZ_CHECK(p != serve::Precondition::NotModified);
   }
-  (void)delivery::if_range_allows_partial(conditions, v);
-  (void)delivery::etag_list_matches(text, v.etag, true);
-  (void)delivery::etag_list_matches(text, v.etag, false);
+  (void)serve::if_range_allows_partial(conditions, v);
+  (void)serve::etag_list_matches(text, v.etag, true);
+  (void)serve::etag_list_matches(text, v.etag, false);
   if (auto when = util::parse_http_date(text)) {
     // Whatever parses must print and re-parse to the same instant (when it is a sane date).
     if (*when >= 0 && *when < 253402300800) {  // year 0000..9999

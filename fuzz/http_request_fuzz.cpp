@@ -11,7 +11,7 @@
 
 #include "dav115/config/config.hpp"
 #include "dav115/delivery/range_header.hpp"
-#include "dav115/delivery/request_conditions.hpp"
+#include "dav115/serve/request_conditions.hpp"
 #include "dav115/http/authenticator.hpp"
 #include "dav115/util/http_types.hpp"
 #include "dav115/webdav/depth_header.hpp"

@@ -79,22 +79,12 @@ std::string complete_xml(const std::vector<std::string>& etags) {
 // Coroutine frames hold these: kept out of the anonymous namespace (GCC's -Wsubobject-linkage).
 namespace upload_detail {
 
-// The blocking reads, on the pool; co_spawn with use_awaitable resumes on the caller's own executor.
-asio::awaitable<staged_file::Chunk> read_on_pool(asio::any_io_executor pool, std::string path, std::uint64_t offset,
-                                                 std::uint64_t len) {
-  auto job = [path, offset, len]() -> asio::awaitable<staged_file::Chunk> {
-    co_return staged_file::read_chunk(path, offset, len);
-  };
-  auto op = asio::co_spawn(pool, job, asio::use_awaitable);
-  co_return co_await std::move(op);
-}
-
-asio::awaitable<std::string> sha1_on_pool(asio::any_io_executor pool, std::string path, std::uint64_t first,
-                                          std::uint64_t last) {
-  auto job = [path, first, last]() -> asio::awaitable<std::string> {
-    co_return staged_file::sha1_of_range(path, first, last);
-  };
-  auto op = asio::co_spawn(pool, job, asio::use_awaitable);
+// A blocking file read or hash, run on the pool; co_spawn with use_awaitable resumes on the caller's
+// own executor.
+template <class Fn>
+asio::awaitable<std::invoke_result_t<Fn&>> on_pool(asio::any_io_executor pool, Fn fn) {
+  auto job = [fn = std::move(fn)]() -> asio::awaitable<std::invoke_result_t<Fn&>> { co_return fn(); };
+  auto op = asio::co_spawn(pool, std::move(job), asio::use_awaitable);
   co_return co_await std::move(op);
 }
 
@@ -127,7 +117,9 @@ struct OssUpload {
   asio::awaitable<staged_file::Chunk> read(std::uint64_t offset, std::uint64_t len) {
     std::string path = src.path;
     try {
-      co_return co_await read_on_pool(impl->blocking_ex, path, offset, len);
+      auto reading =
+          on_pool(impl->blocking_ex, [path, offset, len] { return staged_file::read_chunk(path, offset, len); });
+      co_return co_await std::move(reading);
     } catch (const std::exception& e) {
       throw failure("reading the staged file", e.what(), ErrorKind::Other);
     }
@@ -330,7 +322,11 @@ asio::awaitable<UploadResult> run_upload(std::shared_ptr<Impl> impl, UploadSourc
     if (!range) throw failure("upload/init sign check", "unusable range \"" + init.sign_check + "\"");
     std::string sign_val;
     try {
-      sign_val = co_await upload_detail::sha1_on_pool(impl->blocking_ex, src.path, range->first, range->second);
+      auto hashing = upload_detail::on_pool(impl->blocking_ex, [path = src.path, first = range->first,
+                                                                last = range->second] {
+        return staged_file::sha1_of_range(path, first, last);
+      });
+      sign_val = co_await std::move(hashing);
     } catch (const std::exception& e) {
       throw failure("reading the staged file", e.what(), ErrorKind::Other);
     }

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "dav115/delivery/cdn_connection.hpp"
-#include "dav115/delivery/conditional.hpp"
+#include "dav115/serve/conditional.hpp"
 #include "dav115/delivery/host_allowlist.hpp"
 #include "dav115/delivery/html_index.hpp"
 #include "dav115/serve/path_codec.hpp"
@@ -14,7 +14,7 @@
 #include "dav115/delivery/policy.hpp"
 #include "dav115/delivery/proxy_body.hpp"
 #include "dav115/delivery/range_header.hpp"
-#include "dav115/delivery/request_conditions.hpp"
+#include "dav115/serve/request_conditions.hpp"
 #include "dav115/delivery/signed_url.hpp"
 #include "dav115/util/metrics.hpp"
 #include "dav115/util/unicode.hpp"
@@ -129,15 +129,15 @@ struct Handler::Impl {
   // Everything a file response needs before a policy is chosen: HEAD, preconditions, empty files.
   // Returns nullopt when the policy has to produce the response.
   std::optional<HttpResponse> answer_from_metadata(const HttpRequest& req, const vfs::Node& node) {
-    Validators v{serve::strong_etag(node), node.mtime};
-    auto pre = evaluate_preconditions(conditions_from(req), v, true);
+    serve::Validators v{serve::strong_etag(node), node.mtime};
+    auto pre = serve::evaluate_preconditions(serve::conditions_from(req), v, true);
     HttpResponse r;
     add_validators(r, node);
-    if (pre == Precondition::NotModified) {
+    if (pre == serve::Precondition::NotModified) {
       r.status = 304;
       return r;
     }
-    if (pre == Precondition::Failed) {
+    if (pre == serve::Precondition::Failed) {
       r.status = 412;
       return r;
     }
@@ -192,11 +192,11 @@ struct Handler::Impl {
   }
 
   asio::awaitable<HttpResponse> proxy_locally(const HttpRequest& req, const vfs::Node& node) {
-    Validators v{serve::strong_etag(node), node.mtime};
+    serve::Validators v{serve::strong_etag(node), node.mtime};
     ByteRange range{0, node.size - 1};
     bool partial = false;
     auto range_header = req.header("Range");
-    if (range_header && if_range_allows_partial(conditions_from(req), v)) {
+    if (range_header && serve::if_range_allows_partial(serve::conditions_from(req), v)) {
       auto parsed = parse_range(*range_header, node.size);
       if (parsed.kind == RangeRequest::Kind::Unsatisfiable) {
         HttpResponse r = util::text_response(416, "Range not satisfiable");

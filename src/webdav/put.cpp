@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dav115/serve/entity_tags.hpp"
+#include "dav115/serve/request_conditions.hpp"
 #include "dav115/serve/request_path.hpp"
 #include "write_support.hpp"
 
@@ -18,16 +19,13 @@ namespace {
 
 constexpr std::size_t kReadChunk = 256 * 1024;
 
-// If-Match / If-None-Match against the current object (RFC 9110 §13.1.1-2): true = go on.
+// The conditional headers against the current object (RFC 9110 §13.1): with no object, any If-Match
+// fails and If-None-Match holds; otherwise the shared evaluation, as for an unsafe method.
 bool preconditions_hold(const util::HttpRequest& req, const std::optional<vfs::Node>& existing) {
-  const std::string etag = existing ? serve::strong_etag(*existing) : std::string();
-  auto listed = [&](std::string_view header) {
-    if (header.find('*') != std::string_view::npos) return existing.has_value();
-    return existing && header.find(etag) != std::string_view::npos;
-  };
-  if (auto m = req.header("If-Match"); m && !listed(*m)) return false;
-  if (auto n = req.header("If-None-Match"); n && listed(*n)) return false;
-  return true;
+  const serve::Conditions c = serve::conditions_from(req);
+  if (!existing) return !c.if_match;
+  const serve::Validators v{serve::strong_etag(*existing), existing->mtime};
+  return serve::evaluate_preconditions(c, v, /*safe_method=*/false) == serve::Precondition::Proceed;
 }
 
 // The time the storage may take for an upload: the usual deadline plus a generous second per MiB.

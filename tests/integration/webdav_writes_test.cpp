@@ -118,6 +118,16 @@ TEST_CASE("MKCOL, PUT, COPY, MOVE and DELETE change 115's tree, and listings sho
   CHECK(count_named(emu, "w/a b & c.txt") == 1);
   CHECK(lower((*live(emu, "w/a b & c.txt"))["sha1"]) == sha1_hex(newer));
 
+  // Conditional PUTs (RFC 9110 §13.1): a stale or absent match refuses, the current ETag proceeds.
+  const std::string current = dav(gw, "HEAD", "w/a%20b%20%26%20c.txt").header("ETag");
+  REQUIRE_FALSE(current.empty());
+  CHECK(dav(gw, "PUT", "w/a%20b%20%26%20c.txt", {{"If-None-Match", "*"}}, "x").status == 412);
+  CHECK(dav(gw, "PUT", "w/a%20b%20%26%20c.txt", {{"If-Match", "\"0000\""}}, "x").status == 412);
+  CHECK(dav(gw, "PUT", "w/absent.txt", {{"If-Match", "*"}}, "x").status == 412);
+  CHECK_FALSE(live(emu, "w/absent.txt"));
+  CHECK(lower((*live(emu, "w/a b & c.txt"))["sha1"]) == sha1_hex(newer));
+  CHECK(dav(gw, "PUT", "w/a%20b%20%26%20c.txt", {{"If-Match", current}}, newer).status == 204);
+
   // PUT into a folder that does not exist: 409; onto a folder: 405.
   CHECK(dav(gw, "PUT", "nope/x.txt", {}, "x").status == 409);
   CHECK(dav(gw, "PUT", "w", {}, "x").status == 405);

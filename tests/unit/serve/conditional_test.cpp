@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "dav115/delivery/conditional.hpp"
+#include "dav115/serve/conditional.hpp"
 
-using namespace dav115::delivery;
+using namespace dav115::serve;
 
 namespace {
 const Validators kV{"\"ABC\"", 1000};

@@ -1,8 +1,8 @@
-#include "dav115/delivery/conditional.hpp"
+#include "dav115/serve/conditional.hpp"
 
 #include "dav115/util/text.hpp"
 
-namespace dav115::delivery {
+namespace dav115::serve {
 namespace {
 
 using util::is_ows;
@@ -77,4 +77,4 @@ bool if_range_allows_partial(const Conditions& c, const Validators& v) {
   return c.if_range_date && *c.if_range_date == v.last_modified;
 }
 
-}  // namespace dav115::delivery
+}  // namespace dav115::serve

@@ -1,12 +1,13 @@
 #pragma once
-// Evaluation of HTTP preconditions (RFC 9110 §13) for GET/HEAD of a file, against its strong ETag and
-// Last-Modified. Pure: dates arrive already parsed (see request_conditions.hpp), so it can be fuzzed.
+// Evaluation of HTTP preconditions (RFC 9110 §13) against a file's strong ETag and Last-Modified, for
+// GET/HEAD (delivery) and PUT (webdav).
+// Pure: dates arrive already parsed (see request_conditions.hpp), so it can be fuzzed.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace dav115::delivery {
+namespace dav115::serve {
 
 // The current representation's validators.
 struct Validators {
@@ -43,4 +44,4 @@ bool if_range_allows_partial(const Conditions& c, const Validators& v);
 // Strong comparison ignores weak tags; weak comparison ignores the W/ prefix on both sides.
 bool etag_list_matches(std::string_view field, std::string_view etag, bool strong);
 
-}  // namespace dav115::delivery
+}  // namespace dav115::serve

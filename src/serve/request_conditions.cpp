@@ -1,8 +1,8 @@
-#include "dav115/delivery/request_conditions.hpp"
+#include "dav115/serve/request_conditions.hpp"
 
 #include "dav115/util/http_dates.hpp"
 
-namespace dav115::delivery {
+namespace dav115::serve {
 
 Conditions conditions_from(const util::HttpRequest& req) {
   Conditions c;
@@ -17,4 +17,4 @@ Conditions conditions_from(const util::HttpRequest& req) {
   return c;
 }
 
-}  // namespace dav115::delivery
+}  // namespace dav115::serve
