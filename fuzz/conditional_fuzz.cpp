@@ -37,7 +37,7 @@ util::HttpRequest request_from(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto conditions = delivery::conditions_from(request_from(text));
+  auto conditions = serve::conditions_from(request_from(text));
   const serve::Validators v{"\"abc123\"", 1700000000};
   for (bool safe : {true, false}) {
     auto p = serve::evaluate_preconditions(conditions, v, safe);
