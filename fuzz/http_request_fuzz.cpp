@@ -45,7 +45,7 @@ void handle(const util::HttpRequest& req) {
   (void)http::detail::target_path(req.target);
   (void)serve::decode_request_path(req.target, "/dav/");
   (void)webdav::parse_depth(req.header("Depth"));
-  (void)delivery::conditions_from(req);
+  (void)serve::conditions_from(req);
   if (auto range = req.header("Range")) (void)delivery::parse_range(*range, 123456);
   if (auto auth = req.header("Authorization")) {
     std::string user, password;
