@@ -38,11 +38,7 @@ struct PropertyStore::Db {
 
 namespace {
 
-// Resets `st` (bindings and all) when the scope ends, also by an exception.
-struct Reset {
-  sql::Statement& st;
-  ~Reset() { st.reset(); }
-};
+using sql::Reset;
 
 // "?1,?2,...,?n"
 std::string placeholders(std::size_t n) {

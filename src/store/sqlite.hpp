@@ -63,6 +63,13 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Resets a statement (bindings and all) when the scope ends, also by an exception, so its next use
+// starts clean.
+struct Reset {
+  Statement& st;
+  ~Reset() { st.reset(); }
+};
+
 // BEGIN IMMEDIATE (takes the write lock up front, so a transaction never fails half-way on a lock
 // upgrade); rolls back unless commit() was reached, so an exception leaves the database untouched.
 class Transaction {

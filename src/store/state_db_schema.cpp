@@ -25,8 +25,45 @@ void to_v1(sql::Database& db) {
   )");
 }
 
+// Version 1 -> 2: the metadata index (listings and download links kept across restarts, so a restart
+// costs no 115 calls). Entries keep their upstream order by `position`; WITHOUT ROWID clusters them
+// by folder, so a whole folder is one range scan.
+void to_v2(sql::Database& db) {
+  db.exec(R"(
+    CREATE TABLE index_folders (
+      folder_id  TEXT NOT NULL PRIMARY KEY,
+      fetched_at INTEGER NOT NULL,  -- unix ms, wall clock, when 115 gave the listing
+      complete   INTEGER NOT NULL,  -- 1: every entry is here
+      last_used  INTEGER NOT NULL   -- unix ms, for eviction
+    ) WITHOUT ROWID;
+    CREATE TABLE index_entries (
+      folder_id TEXT NOT NULL,
+      position  INTEGER NOT NULL,
+      id        TEXT NOT NULL,
+      name      TEXT NOT NULL,  -- as upstream gave it (made unique when the listing is rebuilt)
+      is_dir    INTEGER NOT NULL,
+      size      INTEGER NOT NULL,
+      mtime     INTEGER NOT NULL,
+      ctime     INTEGER NOT NULL,
+      sha1      TEXT NOT NULL,
+      pick_code TEXT NOT NULL,
+      PRIMARY KEY (folder_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE index_links (
+      file_id         TEXT NOT NULL,
+      user_agent      TEXT NOT NULL,
+      url             TEXT NOT NULL,
+      expires_at      INTEGER NOT NULL,  -- unix seconds
+      max_connections INTEGER NOT NULL,
+      size            INTEGER NOT NULL,
+      sha1            TEXT NOT NULL,
+      PRIMARY KEY (file_id, user_agent)
+    ) WITHOUT ROWID;
+  )");
+}
+
 // Step i takes a file from version i to version i + 1; the next issue appends its own here.
-constexpr std::array<void (*)(sql::Database&), kStateDbVersion> kSteps{to_v1};
+constexpr std::array<void (*)(sql::Database&), kStateDbVersion> kSteps{to_v1, to_v2};
 
 }  // namespace
 

@@ -9,7 +9,7 @@
 namespace dav115::store {
 
 // The version this build writes. A file at a higher version came from a newer build.
-inline constexpr std::int64_t kStateDbVersion = 1;
+inline constexpr std::int64_t kStateDbVersion = 2;
 
 struct StateDbTooNew : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -180,7 +180,7 @@ TEST_CASE("data survives reopening, and the file is at the current schema versio
     sqlite3_finalize(st);
     return v;
   };
-  CHECK(one("PRAGMA user_version") == "1");
+  CHECK(one("PRAGMA user_version") == "2");
   CHECK(one("PRAGMA journal_mode") == "wal");
   sqlite3_close(db);
   CHECK(files_named(d.path, "dav115.db.corrupt").empty());
