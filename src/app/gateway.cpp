@@ -23,6 +23,7 @@
 #include "dav115/http/server.hpp"
 #include "dav115/net/http_client.hpp"
 #include "dav115/store/atomic_file.hpp"
+#include "dav115/store/metadata_index_async.hpp"
 #include "dav115/store/property_store_async.hpp"
 #include "dav115/store/spool.hpp"
 #include "dav115/store/state_lock.hpp"
@@ -147,7 +148,22 @@ int Gateway::run() {
   cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir,
                               cloud115::BlockingWork{blocking_pool.get_executor(), {}});
   api.set_upload_options(cfg.upload);
-  vfs::Tree tree(ioc.get_executor(), api, cfg);
+  // The metadata index: its own writer thread (writes queue in order, never on the I/O threads) and
+  // its own reader thread (a token fsync on blocking_pool must not delay a listing read).
+  std::unique_ptr<store::MetadataIndex> metadata_index;  // before the pools: queued work uses it
+  asio::thread_pool index_writer(1);
+  asio::thread_pool index_readers(1);
+  std::shared_ptr<store::MetadataIndexAsync> index;
+  if (cfg.index.enabled) {
+    try {
+      metadata_index = std::make_unique<store::MetadataIndex>(cfg.state_dir);
+      index = std::make_shared<store::MetadataIndexAsync>(*metadata_index, index_writer.get_executor(),
+                                                          index_readers.get_executor());
+    } catch (const std::exception& e) {
+      spdlog::error("metadata index unavailable, listings and links are kept in memory only: {}", e.what());
+    }
+  }
+  vfs::Tree tree(ioc.get_executor(), api, cfg, {}, index);
   webdav::Options dav_opts{cfg.mount_path, cfg.limits.client_deadline, cfg.limits.max_propfind_properties};
   dav_opts.read_only = cfg.read_only;
   dav_opts.realm = cfg.auth.realm;
@@ -176,7 +192,7 @@ int Gateway::run() {
   routes.mount_path = cfg.mount_path;
   routes.webdav = [&webdav_handler](util::HttpRequest& req) { return webdav_handler.handle(req); };
   routes.webdav_handles = &webdav::Handler::handles;
-  delivery::Handler delivery_handler(ioc.get_executor(), tree, cfg);
+  delivery::Handler delivery_handler(ioc.get_executor(), tree, cfg, index);
   routes.delivery = [&delivery_handler](util::HttpRequest& req) { return delivery_handler.handle(req); };
   routes.is_proxy = [&delivery_handler](std::string_view target) { return delivery_handler.is_proxy_request(target); };
   routes.proxy = [&delivery_handler](util::HttpRequest& req) { return delivery_handler.handle_proxy(req); };
@@ -264,6 +280,8 @@ int Gateway::run() {
   for (auto& t : pool) t.join();
   blocking_pool.join();  // finish a token save in progress: that pair may be the only live one
   upload_pool.join();
+  index_readers.join();
+  index_writer.join();  // the writes queued before the stop reach the file
 
   {
     std::lock_guard lk(self.mu);

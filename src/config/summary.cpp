@@ -22,6 +22,7 @@ std::string summary(const Config& cfg) {
     << set_or_not(cfg.cloud115.access_token) << ", verify_tls " << (cfg.cloud115.verify_tls ? "yes" : "no")
     << "\ncache:           listings " << cfg.cache.listing_ttl.count() << " s, quota " << cfg.cache.quota_ttl.count()
     << " s, at most " << cfg.cache.max_cached_folders << " folders"
+    << "\nindex:           " << (cfg.index.enabled ? "on" : "off")
     << "\ndelivery:        policy " << cfg.delivery.policy << ", " << cfg.delivery.rules.size() << " rule(s)";
   for (const auto& r : cfg.delivery.rules) o << "\n                 /" << r.user_agent_regex << "/ -> " << r.policy;
   if (!cfg.delivery.proxy_url.empty())

@@ -72,13 +72,13 @@ struct Handler::Impl {
   std::shared_ptr<LinkConnectionBudget> budget = std::make_shared<LinkConnectionBudget>();
   std::shared_ptr<CdnClient> cdn;
 
-  Impl(asio::any_io_executor e, vfs::Tree& t, const config::Config& c)
+  Impl(asio::any_io_executor e, vfs::Tree& t, const config::Config& c, std::shared_ptr<store::MetadataIndexAsync> index)
       : ex(e),
         tree(t),
         cfg(c),
         selector(c.delivery),
         proxy_prefix(proxy_prefix_of(c.delivery.proxy_url)),
-        links(c.delivery.link_expiry_margin) {
+        links(c.delivery.link_expiry_margin, {}, std::move(index)) {
     CdnOptions o;
     o.verify_tls = c.cloud115.verify_tls;
     o.ca_file = c.cloud115.ca_file;
@@ -280,8 +280,9 @@ struct Handler::Impl {
   }
 };
 
-Handler::Handler(asio::any_io_executor ex, vfs::Tree& tree, const config::Config& cfg)
-    : impl_(std::make_shared<Impl>(std::move(ex), tree, cfg)) {}
+Handler::Handler(asio::any_io_executor ex, vfs::Tree& tree, const config::Config& cfg,
+                 std::shared_ptr<store::MetadataIndexAsync> index)
+    : impl_(std::make_shared<Impl>(std::move(ex), tree, cfg, std::move(index))) {}
 Handler::~Handler() = default;
 
 const std::string& Handler::proxy_prefix() const { return impl_->proxy_prefix; }

@@ -1,11 +1,14 @@
 #include "dav115/delivery/link_cache.hpp"
 
+#include "dav115/store/metadata_index_async.hpp"
+
 namespace dav115::delivery {
 namespace {
 constexpr std::size_t kMaxEntries = 4096;  // bounds memory when many distinct (file, UA) pairs pass by
 }
 
-LinkCache::LinkCache(std::chrono::seconds margin, UnixClock clock) : margin_(margin), clock_(std::move(clock)) {
+LinkCache::LinkCache(std::chrono::seconds margin, UnixClock clock, std::shared_ptr<store::MetadataIndexAsync> index)
+    : margin_(margin), clock_(std::move(clock)), index_(std::move(index)) {
   if (!clock_)
     clock_ = [] {
       return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -32,6 +35,23 @@ void LinkCache::store(const std::string& key, const vfs::DownloadLink& link) {
   entries_[key] = Entry{link, until};
 }
 
+void LinkCache::remember(const std::string& file_id, const std::string& user_agent, const vfs::DownloadLink& link) {
+  // Undated links are kept a few minutes from when they were minted: not worth a restart.
+  if (!index_ || link.expires_at - margin_.count() <= clock_()) return;
+  index_->put_link(file_id, user_agent,
+                   store::IndexLink{link.url, link.expires_at, link.max_connections, link.size, link.sha1});
+}
+
+boost::asio::awaitable<std::optional<vfs::DownloadLink>> LinkCache::from_index(const std::string& file_id,
+                                                                               const std::string& user_agent) {
+  if (!index_) co_return std::nullopt;
+  auto reading = index_->get_link(file_id, user_agent);
+  auto found = co_await std::move(reading);
+  if (!found || found->expires_at - margin_.count() <= clock_()) co_return std::nullopt;
+  co_return vfs::DownloadLink{found->url, user_agent, found->expires_at, found->max_connections, found->size,
+                              found->sha1};
+}
+
 boost::asio::awaitable<vfs::DownloadLink> LinkCache::get(const std::string& file_id,
                                                               const std::string& user_agent, Mint mint,
                                                               std::chrono::steady_clock::time_point deadline) {
@@ -46,9 +66,16 @@ boost::asio::awaitable<vfs::DownloadLink> LinkCache::get(const std::string& file
   }
   // Named, not a temporary: GCC 12 mis-destroys temporaries bound to coroutine parameters.
   std::function<boost::asio::awaitable<vfs::DownloadLink>()> leader =
-      [this, key, mint]() -> boost::asio::awaitable<vfs::DownloadLink> {
+      [this, key, file_id, user_agent, mint]() -> boost::asio::awaitable<vfs::DownloadLink> {
+    // Inside the flight: one index read per key however many clients ask at once.
+    auto reading = from_index(file_id, user_agent);
+    if (auto kept = co_await std::move(reading)) {
+      store(key, *kept);
+      co_return *kept;
+    }
     auto link = co_await mint();
     store(key, link);
+    remember(file_id, user_agent, link);
     co_return link;
   };
   auto minting = flights_.run(key, std::move(leader), deadline);
@@ -64,6 +91,7 @@ boost::asio::awaitable<vfs::DownloadLink> LinkCache::refresh(const std::string& 
   std::string key = key_of(file_id, user_agent);
   auto link = co_await mint();
   store(key, link);
+  remember(file_id, user_agent, link);
   co_return link;
 }
 
@@ -71,6 +99,8 @@ void LinkCache::invalidate(const std::string& file_id, const std::string& user_a
   std::lock_guard lk(mu_);
   auto it = entries_.find(key_of(file_id, user_agent));
   if (it != entries_.end() && it->second.link.url == url) entries_.erase(it);
+  // Not only on a match: a refused link must not come back from the index after a restart.
+  if (index_) index_->forget_link(file_id, user_agent);
 }
 
 std::size_t LinkCache::size() const {

@@ -41,6 +41,15 @@ void FolderCache::store(const std::string& folder_id, std::shared_ptr<const List
   store_locked(folder_id, std::move(listing), std::nullopt);
 }
 
+std::shared_ptr<const Listing> FolderCache::store_if_absent(const std::string& folder_id,
+                                                            std::shared_ptr<const Listing> listing) {
+  std::lock_guard lk(mu_);
+  auto it = slots_.find(folder_id);
+  if (it != slots_.end()) return it->second.listing;
+  store_locked(folder_id, listing, 0);
+  return listing;
+}
+
 std::uint64_t FolderCache::next_request() {
   std::lock_guard lk(mu_);
   return ++requests_;

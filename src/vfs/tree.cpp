@@ -2,8 +2,9 @@
 
 namespace dav115::vfs {
 
-Tree::Tree(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock)
-    : impl_(std::make_shared<Impl>(std::move(ex), api, cfg, std::move(clock))) {}
+Tree::Tree(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock,
+           std::shared_ptr<store::MetadataIndexAsync> index)
+    : impl_(std::make_shared<Impl>(std::move(ex), api, cfg, std::move(clock), std::move(index))) {}
 
 Tree::~Tree() = default;
 
@@ -33,6 +34,7 @@ asio::awaitable<DownloadLink> Tree::download_link(Node file, std::string user_ag
 
 void Tree::invalidate(const std::string& folder_id) {
   impl_->cache.erase(folder_id);
+  impl_->distrust_index(folder_id);
   impl_->publish_size();
 }
 

@@ -20,6 +20,9 @@
 #include "backend_error.hpp"
 #include "dav115/vfs/folder_cache.hpp"
 #include "dav115/vfs/listing_builder.hpp"
+#include "dav115/store/metadata_index_async.hpp"
+#include "index_records.hpp"
+#include <unordered_set>
 
 
 namespace dav115::vfs {
@@ -55,9 +58,11 @@ using namespace tree_detail;
 struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   using Ptr = std::shared_ptr<const Listing>;
 
-  Impl(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock)
+  Impl(asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock,
+       std::shared_ptr<store::MetadataIndexAsync> index)
       : ex(std::move(ex)),
         api(api),
+        index(std::move(index)),
         clock(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })),
         quota_ttl(cfg.cache.quota_ttl),
         cache(cfg.cache.listing_ttl, cfg.cache.max_cached_folders) {
@@ -71,6 +76,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
 
   asio::any_io_executor ex;
   cloud115::Api& api;
+  std::shared_ptr<store::MetadataIndexAsync> index;  // null: listings live in memory only
   Clock clock;
   Node root;
   std::chrono::seconds quota_ttl;
@@ -86,6 +92,55 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   std::mutex quota_mu;
   std::optional<Quota> quota_value;
   std::chrono::steady_clock::time_point quota_at{};
+
+  // Folders whose indexed listing proved wrong (invalidated, or naming a child that is gone): never read
+  // back from the index until a newer listing has been written for them.
+  std::mutex distrusted_mu;
+  std::unordered_set<std::string> distrusted;
+
+  // Queues `entries` (the children of `id`, as listed at steady time `fetched_at`) for the index.
+  void remember(const std::string& id, const std::vector<cloud115::Entry>& entries,
+                std::chrono::steady_clock::time_point fetched_at) {
+    if (!index) return;
+    const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(clock() - fetched_at).count();
+    index->put_folder(id, to_index_folder(entries, wall_now_ms() - std::max<std::int64_t>(age, 0)));
+    std::lock_guard lk(distrusted_mu);
+    distrusted.erase(id);
+  }
+  // The folder is gone upstream: drop it from the cache and the index.
+  void forget(const std::string& id) {
+    cache.erase(id);
+    if (index) index->forget_folder(id);
+  }
+  void distrust_index(const std::string& id) {
+    if (!index) return;
+    index->forget_folder(id);
+    std::lock_guard lk(distrusted_mu);
+    distrusted.insert(id);
+  }
+
+  // The indexed listing of `id`, put in the cache unless a listing is there already, or null. Its age
+  // is wall-clock time since it was fetched: a stale one is served and revalidated once, as usual.
+  asio::awaitable<Ptr> from_index(std::string id) {
+    {
+      std::lock_guard lk(distrusted_mu);
+      if (distrusted.count(id)) co_return nullptr;
+    }
+    auto reading = index->get_folder(id);
+    auto found = co_await std::move(reading);
+    if (!found || !found->complete) co_return nullptr;
+    auto entries = entries_of(*found, id);
+    pending.apply(id, entries, clock(), /*from_upstream=*/false);
+    const auto age = std::chrono::milliseconds(std::max<std::int64_t>(wall_now_ms() - found->fetched_at_ms, 0));
+    auto stored = cache.store_if_absent(id, build_listing(entries, nullptr, clock() - age));
+    publish_size();
+    index->touch_folder(id, wall_now_ms());
+    auto now = cache.lookup(id, clock());  // elects this reader to revalidate a stale one
+    if (!now.listing) co_return stored;      // evicted meanwhile: still a valid answer
+    count_listing(now.fresh ? "index_fresh" : "index_stale");
+    if (now.start_revalidation) revalidate_in_background(id);
+    co_return now.listing;
+  }
 
   void publish_size() {
     util::Metrics::global().set("dav115_listing_cache_folders", {}, static_cast<double>(cache.size()));
@@ -106,14 +161,15 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
         entries = co_await std::move(listing_call);
       } catch (const cloud115::ApiError& e) {
         if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
-        self->cache.erase(id);
+        self->forget(id);
         self->publish_size();
         throw FolderGone(e.what());
       }
       self->pending.apply(id, entries, self->clock(), /*from_upstream=*/true);
       auto previous = self->cache.peek(id);
-      auto listing = build_listing(entries, previous.get(), self->clock());
-      listing = self->cache.store_fetched(id, std::move(listing), request);
+      auto built = build_listing(entries, previous.get(), self->clock());
+      auto listing = self->cache.store_fetched(id, built, request);
+      if (listing == built) self->remember(id, entries, built->fetched_at);  // only what won the cache
       self->publish_size();
       co_return listing;
     };
@@ -144,6 +200,10 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     }
     ++misses;
     count_listing("miss");
+    if (index) {
+      auto loading = from_index(id);
+      if (auto l = co_await std::move(loading)) co_return l;
+    }
     auto fetching = fetch(id, {cloud115::Priority::Interactive, deadline});
     co_return co_await std::move(fetching);
   }
@@ -181,6 +241,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   // The child `name_nfc` of `parent_id` according to a listing fetched now (the cached one proved stale).
   asio::awaitable<std::optional<Node>> refetch_child(std::string parent_id, std::string name_nfc, Deadline deadline) {
     cache.erase(parent_id);
+    distrust_index(parent_id);  // the index holds the same outdated listing
     Ptr parent;
     try {
       parent = co_await listing_of(parent_id, deadline);

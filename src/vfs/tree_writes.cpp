@@ -63,12 +63,18 @@ struct WriteFailure {
 
 void Tree::Impl::write_through(const std::string& folder_id) {
   auto previous = cache.peek(folder_id);
-  if (!previous) return;  // not cached: the next read fetches it, and the pending writes apply there
+  if (!previous) {
+    // Not cached: the next read fetches it, and the pending writes apply there. An indexed listing
+    // would miss this write after a restart (the pending writes are not kept): drop it.
+    distrust_index(folder_id);
+    return;
+  }
   std::vector<cloud115::Entry> entries;
   entries.reserve(previous->entries.size() + 1);
   for (const auto& n : previous->entries) entries.push_back(entry_of(n, folder_id));
   pending.apply(folder_id, entries, clock(), /*from_upstream=*/false);
   cache.store(folder_id, build_listing(entries, previous.get(), previous->fetched_at));
+  remember(folder_id, entries, previous->fetched_at);
 }
 
 asio::awaitable<Tree::Impl::Ptr> Tree::Impl::fetch_now(std::string folder_id, Deadline deadline) {
@@ -83,8 +89,10 @@ asio::awaitable<Tree::Impl::Ptr> Tree::Impl::fetch_now(std::string folder_id, De
   }
   pending.apply(folder_id, entries, clock(), /*from_upstream=*/true);
   auto previous = cache.peek(folder_id);
-  auto listing = build_listing(entries, previous.get(), clock());
-  co_return cache.store_fetched(folder_id, std::move(listing), request);
+  auto built = build_listing(entries, previous.get(), clock());
+  auto listing = cache.store_fetched(folder_id, built, request);
+  if (listing == built) remember(folder_id, entries, built->fetched_at);
+  co_return listing;
 }
 
 asio::awaitable<void> Tree::Impl::retire(Node parent, Node old, Deadline deadline) {
@@ -126,6 +134,7 @@ asio::awaitable<Node> Tree::Impl::make_folder(Node parent, std::string name, Dea
   pending.added(parent.id, made, clock());
   write_through(parent.id);
   cache.store(made.id, build_listing({}, nullptr, clock()));  // new and empty: no need to ask 115
+  remember(made.id, {}, clock());
   co_return to_node(made, made.name);
 }
 
@@ -175,7 +184,7 @@ asio::awaitable<void> Tree::Impl::remove(Node parent, Node node, Deadline deadli
   }
   pending.removed(parent.id, node.id, clock());
   write_through(parent.id);
-  if (node.is_dir) cache.erase(node.id);
+  if (node.is_dir) forget(node.id);
 }
 
 asio::awaitable<Node> Tree::Impl::move(Node from, Node node, Node to, std::string name, std::optional<Node> replacing,

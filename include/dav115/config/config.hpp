@@ -67,6 +67,13 @@ struct Cache {
   bool operator==(const Cache&) const = default;
 };
 
+// The metadata index in <state_dir>/dav115.db: listings and download links kept across restarts.
+struct Index {
+  bool enabled = true;
+
+  bool operator==(const Index&) const = default;
+};
+
 struct Limits {
   std::size_t max_connections = 1024;
   std::size_t max_header_bytes = 16 * 1024;
@@ -154,6 +161,7 @@ struct Config {
   Tls tls;
   Cloud115 cloud115;
   Cache cache;
+  Index index;
   Limits limits;
   Auth auth;
   Delivery delivery;

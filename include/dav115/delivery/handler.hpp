@@ -22,7 +22,9 @@ inline constexpr std::string_view kDefaultProxyPrefix = "/_proxy";
 class Handler {
  public:
   // `tree` and `cfg` must outlive the handler.
-  Handler(boost::asio::any_io_executor ex, vfs::Tree& tree, const config::Config& cfg);
+  // `index` (optional) keeps download links across restarts.
+  Handler(boost::asio::any_io_executor ex, vfs::Tree& tree, const config::Config& cfg,
+          std::shared_ptr<store::MetadataIndexAsync> index = nullptr);
   ~Handler();
   Handler(const Handler&) = delete;
   Handler& operator=(const Handler&) = delete;

@@ -9,10 +9,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "dav115/vfs/tree.hpp"
 #include "dav115/util/single_flight.hpp"
+
+namespace dav115::store {
+class MetadataIndexAsync;
+}
 
 namespace dav115::delivery {
 
@@ -24,7 +29,10 @@ class LinkCache {
   // Links without a `t` are kept this long.
   static constexpr std::int64_t kUndatedLinkLifetime = 300;
 
-  explicit LinkCache(std::chrono::seconds margin, UnixClock clock = {});
+  // With an `index`, dated links are also kept there (so they outlive a restart) and a miss looks there
+  // before minting; the same margin applies to links read back.
+  explicit LinkCache(std::chrono::seconds margin, UnixClock clock = {},
+                     std::shared_ptr<store::MetadataIndexAsync> index = nullptr);
 
   // The cached link for the key if still fresh, else the result of `mint` (shared by concurrent callers).
   // A caller that joined another's mint waits until `deadline` at most (then vfs::BackendError Unavailable).
@@ -45,9 +53,14 @@ class LinkCache {
   };
   static std::string key_of(const std::string& file_id, const std::string& user_agent);
   void store(const std::string& key, const vfs::DownloadLink& link);
+  // The link minted earlier (before a restart) for the key, if still good; else null.
+  boost::asio::awaitable<std::optional<vfs::DownloadLink>> from_index(const std::string& file_id,
+                                                                      const std::string& user_agent);
+  void remember(const std::string& file_id, const std::string& user_agent, const vfs::DownloadLink& link);
 
   std::chrono::seconds margin_;
   UnixClock clock_;
+  std::shared_ptr<store::MetadataIndexAsync> index_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;
   util::SingleFlight<std::string, vfs::DownloadLink> flights_;

@@ -10,11 +10,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <utility>
 
 #include "dav115/store/metadata_index.hpp"
+#include "dav115/util/metrics.hpp"
 
 namespace dav115::store {
 
@@ -23,7 +26,11 @@ class MetadataIndexAsync {
   // `index` and the pools behind the executors must outlive every call. `writer` must be a one-thread
   // pool: it keeps the writes in the order they were queued.
   MetadataIndexAsync(MetadataIndex& index, boost::asio::any_io_executor writer, boost::asio::any_io_executor readers)
-      : index_(index), writer_(std::move(writer)), readers_(std::move(readers)) {}
+      : index_(index), writer_(std::move(writer)), readers_(std::move(readers)) {
+    auto& m = util::Metrics::global();
+    m.describe("dav115_index_queued_writes", "gauge", "Metadata index writes queued and not yet committed.");
+    m.describe("dav115_index_write_failures_total", "counter", "Metadata index writes that failed (logged).");
+  }
 
   MetadataIndex& sync() { return index_; }
 
@@ -56,13 +63,24 @@ class MetadataIndexAsync {
  private:
   template <class Fn>
   void write(const char* what, Fn fn) {
-    boost::asio::post(writer_, [what, fn = std::move(fn)]() mutable {
+    ++queued_;
+    publish_queued();
+    boost::asio::post(writer_, [this, what, fn = std::move(fn)]() mutable {
       try {
         fn();
       } catch (const std::exception& e) {
+        util::Metrics::global().add("dav115_index_write_failures_total", {});
         spdlog::warn("metadata index: {} failed: {}", what, e.what());
       }
+      --queued_;
+      publish_queued();
     });
+  }
+  // Tells when everything queued has reached the file (tests wait for 0 before a kill -9).
+  // Under a lock and reading the counter then, so two threads cannot publish their values out of order.
+  void publish_queued() {
+    std::lock_guard lk(publish_mu_);
+    util::Metrics::global().set("dav115_index_queued_writes", {}, static_cast<double>(queued_.load()));
   }
 
   template <class Fn>
@@ -84,6 +102,8 @@ class MetadataIndexAsync {
   MetadataIndex& index_;
   boost::asio::any_io_executor writer_;
   boost::asio::any_io_executor readers_;
+  std::atomic<std::int64_t> queued_{0};
+  std::mutex publish_mu_;
 };
 
 }  // namespace dav115::store

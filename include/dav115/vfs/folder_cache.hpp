@@ -37,6 +37,11 @@ class FolderCache {
   // is cached, keeping the cached listing's request number.
   void store(const std::string& folder_id, std::shared_ptr<const Listing> listing);
 
+  // A listing read back from the metadata index: stored only when the folder has no slot at all, since
+  // anything this process already holds is at least as new. Numbered 0, so every upstream listing
+  // replaces it. Returns what is cached now.
+  std::shared_ptr<const Listing> store_if_absent(const std::string& folder_id, std::shared_ptr<const Listing> listing);
+
   // Numbers upstream listing requests in the order they are sent: take one just before asking.
   std::uint64_t next_request();
   // Stores a listing fetched from upstream by request `request`, unless the cached one came from a

@@ -20,6 +20,9 @@
 namespace dav115::cloud115 {
 class Api;
 }
+namespace dav115::store {
+class MetadataIndexAsync;
+}
 
 namespace dav115::vfs {
 
@@ -105,7 +108,10 @@ class Tree {
   // Where "now" comes from for cache ages; tests pass a manual clock to expire TTLs without waiting.
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  Tree(boost::asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock = {});
+  // With an `index`, listings are also kept there and a folder missing from the cache is read back
+  // from it before 115 is asked (a restart then costs no listing calls).
+  Tree(boost::asio::any_io_executor ex, cloud115::Api& api, const config::Config& cfg, Clock clock = {},
+       std::shared_ptr<store::MetadataIndexAsync> index = nullptr);
   ~Tree();
 
   // The node at `segments` (decoded, UTF-8, each non-empty, no "." or ".."), relative to the root.

@@ -256,7 +256,7 @@ TEST_CASE("metadata index: garbage in the file is moved aside and the index star
   CHECK(index.get_folder("10")->entries.size() == 2);
 }
 
-TEST_CASE("metadata index async: writes land in order on the writer; reads hop off the caller's thread") {
+TEST_CASE("metadata index async: writes land in order on the writer; reads resume on the caller") {
   IndexDir d;
   MetadataIndex index(d.path);
   asio::thread_pool writer(1), readers(1);
