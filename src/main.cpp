@@ -1,4 +1,4 @@
-// dav115 command line: serve, check-config, hash-password, --demo. Exit codes: 0 ok, 1 runtime
+// dav115 command line: serve, check-config, hash-password, index, --demo. Exit codes: 0 ok, 1 runtime
 // failure, 2 configuration or usage error.
 #include <malloc.h>
 #include <termios.h>
@@ -6,12 +6,15 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <string>
 
 #include "dav115/app/demo.hpp"
 #include "dav115/app/gateway.hpp"
+#include "dav115/app/index_command.hpp"
 #include "dav115/app/logging.hpp"
 #include "dav115/config/config.hpp"
 #include "dav115/http/password_hash.hpp"
@@ -76,6 +79,21 @@ int check_config(const std::string& config_path) {
     std::cerr << "dav115: configuration error: " << e.what() << "\n";
     return kUsageError;
   }
+}
+
+// `dav115 index ...`: warnings and errors only, on stderr, so stdout stays for the answer and the
+// progress bar is not torn by log lines.
+int index_command(const std::string& config_path, const std::function<int(const dav115::config::Config&)>& run) {
+  dav115::config::Config cfg;
+  try {
+    cfg = dav115::config::load_config(config_path);
+  } catch (const dav115::config::ConfigError& e) {
+    std::cerr << "dav115: configuration error: " << e.what() << "\n";
+    return kUsageError;
+  }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dav115-index"));
+  dav115::app::setup_logging(cfg.log_level == "debug" || cfg.log_level == "trace" ? cfg.log_level : "warn");
+  return run(cfg);
 }
 
 // One line from stdin without echo (the terminal is restored even if reading fails).
@@ -149,6 +167,23 @@ int main(int argc, char** argv) {
   bool password_stdin = false;
   hash_cmd->add_flag("--password-stdin", password_stdin, "Read the password from the first line of stdin");
 
+  auto* index_cmd = app.add_subcommand("index", "Inspect, clear or pre-fill the metadata index (listings kept in state_dir)");
+  index_cmd->require_subcommand(1);
+  std::string index_config, warm_path;
+  bool stats_json = false;
+  auto* stats_cmd = index_cmd->add_subcommand(
+      "stats", "Folders, entries, links, size on disk and the oldest listing (fine while a gateway runs)");
+  stats_cmd->add_option("--config,-c", index_config, "Configuration file (JSON)")->required();
+  stats_cmd->add_flag("--json", stats_json, "Print the figures as JSON");
+  auto* clear_cmd = index_cmd->add_subcommand(
+      "clear", "Remove every listing and link (dead properties stay); refused while a gateway runs");
+  clear_cmd->add_option("--config,-c", index_config, "Configuration file (JSON)")->required();
+  auto* warm_cmd = index_cmd->add_subcommand(
+      "warm", "List the subtree under PATH into the index within the rate limit; resumable after Ctrl-C "
+              "(exit 130); refused while a gateway runs");
+  warm_cmd->add_option("path", warm_path, "Folder below the configured root, e.g. / or /Movies")->required();
+  warm_cmd->add_option("--config,-c", index_config, "Configuration file (JSON)")->required();
+
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -176,6 +211,12 @@ int main(int argc, char** argv) {
     }
     if (*check_cmd) return check_config(check_path);
     if (*hash_cmd) return hash_password(password_stdin);
+    if (*stats_cmd)
+      return index_command(index_config, [&](const auto& cfg) { return dav115::app::index_stats(cfg, stats_json); });
+    if (*clear_cmd) return index_command(index_config, [](const auto& cfg) { return dav115::app::index_clear(cfg); });
+    if (*warm_cmd)
+      return index_command(index_config,
+                           [&](const auto& cfg) { return dav115::app::index_warm(cfg, warm_path, index_config); });
   } catch (const std::exception& e) {
     std::cerr << "dav115: " << e.what() << "\n";
     return kRuntimeError;

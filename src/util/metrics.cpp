@@ -36,6 +36,15 @@ double Metrics::value(const std::string& name, const Labels& labels) const {
   return s == f->second.series.end() ? 0 : s->second;
 }
 
+double Metrics::sum(const std::string& name) const {
+  std::lock_guard lk(mu_);
+  auto f = families_.find(name);
+  double total = 0;
+  if (f != families_.end())
+    for (const auto& [labels, v] : f->second.series) total += v;
+  return total;
+}
+
 void Metrics::describe(const std::string& name, const std::string& type, const std::string& help) {
   std::lock_guard lk(mu_);
   auto& f = families_[name];

@@ -75,3 +75,22 @@ class MetadataIndex {
 };
 
 }  // namespace dav115::store
+
+// --- Maintenance for `dav115 index` (a separate block: the gateway never calls these).
+namespace dav115::store {
+
+struct IndexStats {
+  std::uint64_t folders = 0, entries = 0, links = 0;
+  std::uint64_t db_bytes = 0, wal_bytes = 0;  // dav115.db and dav115.db-wal on disk
+  std::optional<std::int64_t> oldest_fetched_at_ms;  // the folder listed longest ago (none: no folders)
+};
+
+// Counts from `<state_dir>/dav115.db` through a read-only connection: safe while a gateway writes
+// (WAL readers never block it). All zero when there is no database yet. Throws on an unreadable file.
+IndexStats read_index_stats(const std::filesystem::path& state_dir);
+
+// Removes every listing and link (dead properties and client-set times stay), then compacts the file.
+// The caller must hold the state_dir lock: a running gateway would write its memory back.
+void clear_index(const std::filesystem::path& state_dir);
+
+}  // namespace dav115::store

@@ -22,6 +22,8 @@ class Metrics {
   // Sets the gauge `name{labels}`.
   void set(const std::string& name, const Labels& labels, double value);
   double value(const std::string& name, const Labels& labels = {}) const;
+  // Every series of `name` added up (all label values).
+  double sum(const std::string& name) const;
   // One-line help text, emitted as "# HELP" / "# TYPE" before the series.
   void describe(const std::string& name, const std::string& type, const std::string& help);
 
