@@ -13,6 +13,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -239,7 +240,7 @@ int index_warm(const config::Config& cfg, const std::string& path, const std::st
   };
   arm();
 
-  WarmProgressDisplay display(stderr);
+  WarmProgressDisplay display(stderr, cfg.cloud115.rate_limit.qps);
   std::optional<WarmOutcome> outcome;
   std::string failure;
   bool token_dead = false;
@@ -291,6 +292,13 @@ int index_warm(const config::Config& cfg, const std::string& path, const std::st
   if (!outcome) return kIndexFailure;
   if (outcome->kind == WarmOutcome::Kind::PathNotFound) {
     std::cerr << "dav115: " << outcome->message << "\n";
+    // Nothing was warmed: an unfinished run of another path stays resumable.
+    try {
+      if (previous && !resuming) save_warm_run(cfg.state_dir, *previous);
+      else if (!resuming) fs::remove(warm_run_file(cfg.state_dir));
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot restore the warm-up record: {}", e.what());
+    }
     return kIndexFailure;
   }
   display.finish(outcome->progress);

@@ -19,7 +19,8 @@ namespace dav115::app {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-namespace {
+// Not in an anonymous namespace: these live in a coroutine frame, and GCC warns about that.
+namespace warm_detail {
 
 // Per folder: long enough to wait out the governor and a cooldown at background priority.
 constexpr auto kWarmFolderDeadline = std::chrono::minutes(10);
@@ -35,7 +36,19 @@ std::string child_path(const std::string& parent, const std::string& name) {
   return parent == "/" ? "/" + name : parent + "/" + name;
 }
 
-}  // namespace
+cloud115::CallOptions warm_call_options() {
+  return cloud115::CallOptions{cloud115::Priority::Background, std::chrono::steady_clock::now() + kWarmFolderDeadline};
+}
+
+WarmOutcome stopped_by(WarmOutcome out, WarmOutcome::Kind kind, std::string message) {
+  out.kind = kind;
+  out.message = std::move(message);
+  return out;
+}
+
+}  // namespace warm_detail
+
+using namespace warm_detail;
 
 fs::path warm_run_file(const fs::path& state_dir) { return state_dir / "index-warm.json"; }
 
@@ -68,16 +81,6 @@ asio::awaitable<WarmOutcome> warm_subtree(cloud115::Api& api, store::MetadataInd
   WarmOutcome out;
   WarmProgress& p = out.progress;
   const std::uint64_t calls_before = opts.calls_so_far();
-  auto note_calls = [&] { p.calls = opts.calls_so_far() - calls_before; };
-  auto call_options = [] {
-    return cloud115::CallOptions{cloud115::Priority::Background, std::chrono::steady_clock::now() + kWarmFolderDeadline};
-  };
-  auto reauth = [&](const cloud115::ApiError& e) {
-    out.kind = WarmOutcome::Kind::ReauthRequired;
-    out.message = e.what();
-    note_calls();
-    return out;
-  };
 
   // Resolve the path: any complete indexed listing will do for that, else one listing per level.
   PendingFolder start{opts.root_folder_id, "/"};
@@ -90,21 +93,22 @@ asio::awaitable<WarmOutcome> warm_subtree(cloud115::Api& api, store::MetadataInd
           auto reading = vfs::indexed_listing(index, start.id, 0);
           listing = co_await std::move(reading);
         } else {
-          auto listing_call = vfs::list_into_index(api, index, start.id, call_options());
+          auto listing_call = vfs::list_into_index(api, index, start.id, warm_call_options());
           listing = co_await std::move(listing_call);
         }
       } catch (const cloud115::ApiError& e) {
-        if (e.kind == cloud115::ErrorKind::ReauthRequired) co_return reauth(e);
-        out.kind = WarmOutcome::Kind::PathNotFound;
-        out.message = "cannot list " + start.path + ": " + e.what();
-        co_return out;
+        p.calls = opts.calls_so_far() - calls_before;
+        if (e.kind == cloud115::ErrorKind::ReauthRequired)
+          co_return stopped_by(std::move(out), WarmOutcome::Kind::ReauthRequired, e.what());
+        co_return stopped_by(std::move(out), WarmOutcome::Kind::PathNotFound,
+                             "cannot list " + start.path + ": " + e.what());
       }
       if (listing) child = listing->find(util::nfc(segment));
     }
     if (!child || !child->is_dir) {
       out.kind = WarmOutcome::Kind::PathNotFound;
       out.message = child_path(start.path, segment) + (child ? " is a file, not a folder" : " does not exist");
-      note_calls();
+      p.calls = opts.calls_so_far() - calls_before;
       co_return out;
     }
     start = PendingFolder{child->id, child_path(start.path, child->name)};
@@ -125,14 +129,17 @@ asio::awaitable<WarmOutcome> warm_subtree(cloud115::Api& api, store::MetadataInd
       const auto began = std::chrono::steady_clock::now();
       std::optional<cloud115::ApiError> failure;
       try {
-        auto listing_call = vfs::list_into_index(api, index, folder.id, call_options());
+        auto listing_call = vfs::list_into_index(api, index, folder.id, warm_call_options());
         listing = co_await std::move(listing_call);
       } catch (const cloud115::ApiError& e) {
         failure = e;
       }
       p.listing_time += std::chrono::steady_clock::now() - began;
       if (failure) {
-        if (failure->kind == cloud115::ErrorKind::ReauthRequired) co_return reauth(*failure);
+        if (failure->kind == cloud115::ErrorKind::ReauthRequired) {
+          p.calls = opts.calls_so_far() - calls_before;
+          co_return stopped_by(std::move(out), WarmOutcome::Kind::ReauthRequired, failure->what());
+        }
         // Gone upstream since its parent was listed: nothing to warm. Otherwise try again later.
         const bool gone = failure->kind == cloud115::ErrorKind::NotFound;
         if (!gone && ++folder.failures < kWarmFolderAttempts) {
@@ -143,7 +150,7 @@ asio::awaitable<WarmOutcome> warm_subtree(cloud115::Api& api, store::MetadataInd
         out.skipped.push_back({folder.path, gone ? std::string("gone upstream") : std::string(failure->what()), gone});
         ++p.skipped;
         ++p.folders_done;
-        note_calls();
+        p.calls = opts.calls_so_far() - calls_before;
         if (opts.on_progress) opts.on_progress(p);
         continue;
       }
@@ -156,10 +163,10 @@ asio::awaitable<WarmOutcome> warm_subtree(cloud115::Api& api, store::MetadataInd
       }
     p.entries += listing->entries.size();
     ++p.folders_done;
-    note_calls();
+    p.calls = opts.calls_so_far() - calls_before;
     if (opts.on_progress) opts.on_progress(p);
   }
-  note_calls();
+  p.calls = opts.calls_so_far() - calls_before;
   co_return out;
 }
 

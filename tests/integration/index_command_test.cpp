@@ -46,7 +46,8 @@ struct TreeFacts {
 
 TreeFacts tree_facts(Fake115& emu) {
   TreeFacts f;
-  for (const auto& e : emu.tree()["entries"]) {
+  const json tree = emu.tree();  // kept: a loop over a temporary's member would dangle
+  for (const auto& e : tree["entries"]) {
     ++f.entries;
     if (e["is_dir"].get<bool>()) f.folder_paths.push_back(e["path"].get<std::string>());
   }
@@ -67,7 +68,8 @@ std::string encoded_dir(const std::string& path) {
 
 std::vector<json> list_calls(Fake115& emu, std::uint64_t since) {
   std::vector<json> out;
-  for (const auto& c : emu.calls(since))
+  const json calls = emu.calls(since);
+  for (const auto& c : calls)
     if (c["path"] == kListPath) out.push_back(c);
   return out;
 }
@@ -75,7 +77,8 @@ std::vector<json> list_calls(Fake115& emu, std::uint64_t since) {
 // The most proapi calls that arrived within any 1 s window, from the calls' own timestamps.
 std::size_t busiest_second(Fake115& emu, std::uint64_t since) {
   std::vector<double> at;
-  for (const auto& c : emu.calls(since))
+  const json calls = emu.calls(since);
+  for (const auto& c : calls)
     if (c["path"].get<std::string>().rfind("/open/", 0) == 0) at.push_back(c["arrived"].get<double>());
   std::sort(at.begin(), at.end());
   std::size_t most = 0;
