@@ -1,5 +1,5 @@
 // dav115 command line: serve, check-config, hash-password, index, --demo. Exit codes: 0 ok, 1 runtime
-// failure, 2 configuration or usage error.
+// failure, 2 configuration or usage error, 130 `index warm` interrupted (resumable).
 #include <malloc.h>
 #include <termios.h>
 #include <unistd.h>
