@@ -256,3 +256,43 @@ TEST_CASE("index stats and clear: clear empties listings and links but keeps dea
   REQUIRE(props.size() == 1);
   CHECK(props[0].props["{urn:example:index}colour"] == "teal");
 }
+
+TEST_CASE("index warm with a dead token stops with a clear error and a non-zero status") {
+  Fake115 emu;
+  Gateway gw(emu, overrides(50, 50));
+  gw.stop();
+  emu.control({{"expire_access_token", true}, {"revoke_refresh_token", true}});
+  auto warm = index_cmd(gw, {"warm", "/"});
+  INFO(warm.err);
+  CHECK(warm.exit_code == 1);
+  CHECK(warm.err.find("token is no longer valid") != std::string::npos);
+  CHECK(warm.err.find("refresh_token") != std::string::npos);
+}
+
+TEST_CASE("index warm of a sub-folder lists only that subtree; a path that is not a folder is refused") {
+  Fake115 emu;
+  Gateway gw(emu, overrides(50, 50));
+  gw.stop();
+  const std::uint64_t since = emu.stats()["last_seq"];
+  auto warm = index_cmd(gw, {"warm", "/level1/level2"});
+  INFO(warm.err << warm.out);
+  REQUIRE(warm.exit_code == 0);
+  std::set<std::string> cids;
+  for (const auto& c : list_calls(emu, since)) cids.insert(c["fields"]["cid"].get<std::string>());
+  // The root and level1 to find the path, then level2 and everything below it.
+  std::set<std::string> expected{"0", emu.entry("level1")["id"].get<std::string>()};
+  const json tree = emu.tree();
+  for (const auto& e : tree["entries"])
+    if (e["is_dir"].get<bool>() && e["path"].get<std::string>().rfind("level1/level2", 0) == 0)
+      expected.insert(e["id"].get<std::string>());
+  CHECK(cids == expected);
+
+  auto file = index_cmd(gw, {"warm", "/hello.txt"});
+  CHECK(file.exit_code == 1);
+  CHECK(file.err.find("not a folder") != std::string::npos);
+  auto missing = index_cmd(gw, {"warm", "/no such folder"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("does not exist") != std::string::npos);
+  // The finished sub-folder run is still the one on record.
+  CHECK(stats_json(gw)["warm_run"]["path"] == "/level1/level2");
+}
