@@ -74,8 +74,8 @@ std::vector<json> list_calls(Fake115& emu, std::uint64_t since) {
   return out;
 }
 
-// The most proapi calls that arrived within any 1 s window, from the calls' own timestamps.
-std::size_t busiest_second(Fake115& emu, std::uint64_t since) {
+// The most proapi calls that arrived within any `window_s` window, from the calls' own timestamps.
+std::size_t busiest_window(Fake115& emu, std::uint64_t since, double window_s) {
   std::vector<double> at;
   const json calls = emu.calls(since);
   for (const auto& c : calls)
@@ -83,7 +83,7 @@ std::size_t busiest_second(Fake115& emu, std::uint64_t since) {
   std::sort(at.begin(), at.end());
   std::size_t most = 0;
   for (std::size_t i = 0, j = 0; i < at.size(); ++i) {
-    while (j < at.size() && at[j] < at[i] + 1.0) ++j;
+    while (j < at.size() && at[j] < at[i] + window_s) ++j;
     most = std::max(most, j - i);
   }
   return most;
@@ -123,8 +123,14 @@ TEST_CASE("index warm / lists every folder within the configured rate; a gateway
   std::set<std::string> cids;
   for (const auto& c : list_calls(emu, since)) cids.insert(c["fields"]["cid"].get<std::string>());
   CHECK(cids.size() == tree.folder_paths.size() + 1);
-  const std::size_t busiest = busiest_second(emu, since);
-  CHECK(busiest <= static_cast<std::size_t>(kQps) + kBurst);
+  // The governor's token bucket allows at most burst + qps * W calls in any W seconds at the sender.
+  // Arrival times carry the sender's scheduling jitter (a call held back by a busy machine lands right
+  // next to the following one), hence one call of slack; without a working governor the whole walk
+  // (39 calls) lands within a second.
+  for (const double window : {1.0, 3.0}) {
+    INFO("window " << window << " s");
+    CHECK(busiest_window(emu, since, window) <= static_cast<std::size_t>(kBurst + kQps * window) + 1);
+  }
 
   json s = stats_json(gw);
   CHECK(s["folders"] == tree.folder_paths.size() + 1);
