@@ -81,7 +81,6 @@ class MetadataIndex {
  private:
   void flush_touches_locked();  // write_mu_ held
 
-
   struct Writer;
   struct Reader;
   std::mutex write_mu_, read_mu_;
@@ -89,7 +88,7 @@ class MetadataIndex {
   std::unique_ptr<Reader> reader_;
   bool shared_connection_ = false;  // in-memory fallback: reads must use the writer's connection
   std::uint64_t max_entries_ = 0;
-  std::uint64_t entries_ = 0;  // as committed
+  std::uint64_t entries_ = 0;  // as committed; anything that deletes rows must keep it right
 };
 
 }  // namespace dav115::store
