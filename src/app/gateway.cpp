@@ -156,7 +156,7 @@ int Gateway::run() {
   std::shared_ptr<store::MetadataIndexAsync> index;
   if (cfg.index.enabled) {
     try {
-      metadata_index = std::make_unique<store::MetadataIndex>(cfg.state_dir);
+      metadata_index = std::make_unique<store::MetadataIndex>(cfg.state_dir, cfg.index.max_entries);
       index = std::make_shared<store::MetadataIndexAsync>(*metadata_index, index_writer.get_executor(),
                                                           index_readers.get_executor());
     } catch (const std::exception& e) {

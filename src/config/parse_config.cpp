@@ -183,7 +183,10 @@ Config parse_config(const std::string& json_text, const std::string& source_path
   };
   section("cloud115", [&](Fields& f) { read_cloud115(f, cfg.cloud115); });
   section("cache", [&](Fields& f) { read_cache(f, cfg.cache); });
-  section("index", [&](Fields& f) { f.flag("enabled", cfg.index.enabled); });
+  section("index", [&](Fields& f) {
+    f.flag("enabled", cfg.index.enabled);
+    f.whole("max_entries", cfg.index.max_entries, 0, 1'000'000'000'000LL);
+  });
   section("limits", [&](Fields& f) { read_limits(f, cfg.limits); });
   section("auth", [&](Fields& f) { read_auth(f, cfg.auth); });
   section("delivery", [&](Fields& f) { read_delivery(f, cfg.delivery, rules_given); });

@@ -22,7 +22,8 @@ std::string summary(const Config& cfg) {
     << set_or_not(cfg.cloud115.access_token) << ", verify_tls " << (cfg.cloud115.verify_tls ? "yes" : "no")
     << "\ncache:           listings " << cfg.cache.listing_ttl.count() << " s, quota " << cfg.cache.quota_ttl.count()
     << " s, at most " << cfg.cache.max_cached_folders << " folders"
-    << "\nindex:           " << (cfg.index.enabled ? "on" : "off")
+    << "\nindex:           " << (cfg.index.enabled ? "on" : "off") << ", at most "
+    << (cfg.index.max_entries ? std::to_string(cfg.index.max_entries) + " entries" : std::string("unbounded"))
     << "\ndelivery:        policy " << cfg.delivery.policy << ", " << cfg.delivery.rules.size() << " rule(s)";
   for (const auto& r : cfg.delivery.rules) o << "\n                 /" << r.user_agent_regex << "/ -> " << r.policy;
   if (!cfg.delivery.proxy_url.empty())

@@ -26,20 +26,24 @@ void to_v1(sql::Database& db) {
 }
 
 // Version 1 -> 2: the metadata index (listings and download links kept across restarts, so a restart
-// costs no 115 calls). Entries keep their upstream order by `position`; WITHOUT ROWID clusters them
-// by folder, so a whole folder is one range scan.
+// costs no 115 calls). Entries are keyed by (folder, id), so a re-listing updates, inserts and deletes
+// only the entries that changed; WITHOUT ROWID clusters them by folder, so a whole folder is one range
+// scan (sorted by `position` in memory). Positions are sparse: an entry added or moved takes a free
+// number between its neighbours, so the others keep theirs and are not rewritten.
 void to_v2(sql::Database& db) {
   db.exec(R"(
     CREATE TABLE index_folders (
-      folder_id  TEXT NOT NULL PRIMARY KEY,
-      fetched_at INTEGER NOT NULL,  -- unix ms, wall clock, when 115 gave the listing
-      complete   INTEGER NOT NULL,  -- 1: every entry is here
-      last_used  INTEGER NOT NULL   -- unix ms, for eviction
+      folder_id   TEXT NOT NULL PRIMARY KEY,
+      fetched_at  INTEGER NOT NULL,  -- unix ms, wall clock, when 115 gave the listing
+      complete    INTEGER NOT NULL,  -- 1: every entry is here
+      last_used   INTEGER NOT NULL,  -- unix ms, for eviction (least recently used first)
+      entry_count INTEGER NOT NULL   -- rows in index_entries: the bound is kept without counting them
     ) WITHOUT ROWID;
+    CREATE INDEX index_folders_by_last_used ON index_folders (last_used);
     CREATE TABLE index_entries (
       folder_id TEXT NOT NULL,
-      position  INTEGER NOT NULL,
       id        TEXT NOT NULL,
+      position  INTEGER NOT NULL,  -- upstream order, sparse
       name      TEXT NOT NULL,  -- as upstream gave it (made unique when the listing is rebuilt)
       is_dir    INTEGER NOT NULL,
       size      INTEGER NOT NULL,
@@ -47,7 +51,7 @@ void to_v2(sql::Database& db) {
       ctime     INTEGER NOT NULL,
       sha1      TEXT NOT NULL,
       pick_code TEXT NOT NULL,
-      PRIMARY KEY (folder_id, position)
+      PRIMARY KEY (folder_id, id)
     ) WITHOUT ROWID;
     CREATE TABLE index_links (
       file_id         TEXT NOT NULL,

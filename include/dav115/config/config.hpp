@@ -70,6 +70,9 @@ struct Cache {
 // The metadata index in <state_dir>/dav115.db: listings and download links kept across restarts.
 struct Index {
   bool enabled = true;
+  // Entries kept at most (0: no bound); past it the least recently used folders are evicted.
+  // About 200 bytes of disk per entry (docs/PERFORMANCE.md), so the default is about 200 MB.
+  std::uint64_t max_entries = 1'000'000;
 
   bool operator==(const Index&) const = default;
 };

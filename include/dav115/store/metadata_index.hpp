@@ -47,16 +47,22 @@ struct IndexLink {
 class MetadataIndex {
  public:
   // Opens (creating, migrating) `<state_dir>/dav115.db`. A damaged file is moved aside and rebuilt
-  // (see state_db.hpp); never throws for one.
-  explicit MetadataIndex(const std::filesystem::path& state_dir);
+  // (see state_db.hpp); never throws for one. `max_entries` (0: no bound) caps the stored entries:
+  // past it, put_folder evicts the least recently used folders (see below).
+  explicit MetadataIndex(const std::filesystem::path& state_dir, std::uint64_t max_entries = 0);
   ~MetadataIndex();
   MetadataIndex(const MetadataIndex&) = delete;
   MetadataIndex& operator=(const MetadataIndex&) = delete;
 
   // --- writes (meant for one writer thread; serialised anyway)
-  // Replaces the folder's listing, all of it in one transaction.
+  // Replaces the folder's listing in one transaction, writing only the entries inserted, changed
+  // (fields or order) or removed since the stored one: a folder re-listed unchanged rewrites only its
+  // own row. Entries are keyed by id; a repeated id keeps its first occurrence. Then, past
+  // max_entries, evicts the least recently used other folders in the same transaction.
   void put_folder(const std::string& folder_id, const IndexFolder& folder);
   void forget_folder(const std::string& folder_id);
+  // Marks the folder used (for eviction). Batched: written with the next put/forget, or every 256
+  // touches, or when the index closes; losing a few in a crash only makes eviction less exact.
   void touch_folder(const std::string& folder_id, std::int64_t now_ms);
   void put_link(const std::string& file_id, const std::string& user_agent, const IndexLink& link);
   void forget_link(const std::string& file_id, const std::string& user_agent);
@@ -65,13 +71,24 @@ class MetadataIndex {
   std::optional<IndexFolder> get_folder(const std::string& folder_id);
   std::optional<IndexLink> get_link(const std::string& file_id, const std::string& user_agent);
 
+  // --- bounds and accounting (writer side)
+  // Entries stored now, over all folders (kept from index_folders.entry_count, not counted).
+  std::uint64_t entry_count();
+  // Rows inserted, updated or deleted by the writer since it opened (sqlite3_total_changes): lets
+  // tests and the bench see what a put_folder cost.
+  std::int64_t rows_changed();
+
  private:
+  void flush_touches_locked();  // write_mu_ held
+
   struct Writer;
   struct Reader;
   std::mutex write_mu_, read_mu_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> reader_;
   bool shared_connection_ = false;  // in-memory fallback: reads must use the writer's connection
+  std::uint64_t max_entries_ = 0;
+  std::uint64_t entries_ = 0;  // as committed; anything that deletes rows must keep it right
 };
 
 }  // namespace dav115::store

@@ -456,6 +456,22 @@ TEST_CASE("limits.max_propfind_properties: default 200, read, and kept within 1.
   CHECK(error_setting(with("many")) == "limits.max_propfind_properties");
 }
 
+TEST_CASE("index.max_entries: default 1000000, 0 for no bound, never negative") {
+  CleanEnv env;
+  CHECK(parse_config(minimal().dump()).index.max_entries == 1'000'000);
+  auto with = [](json value) {
+    json j = minimal();
+    j["index"] = {{"max_entries", value}};
+    return j;
+  };
+  CHECK(parse_config(with(5000).dump()).index.max_entries == 5000);
+  CHECK(parse_config(with(0).dump()).index.max_entries == 0);
+  CHECK(parse_config(with(20'000'000'000LL).dump()).index.max_entries == 20'000'000'000ULL);
+  CHECK(error_setting(with(-1)) == "index.max_entries");
+  CHECK(error_setting(with(1.5)) == "index.max_entries");
+  CHECK(error_setting(with("lots")) == "index.max_entries");
+}
+
 TEST_CASE("per-address limits and trusted proxies are read and checked") {
   CleanEnv env;
   Config d = parse_config(minimal().dump());

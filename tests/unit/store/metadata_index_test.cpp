@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -93,6 +94,108 @@ TEST_CASE("metadata index: a folder replaced keeps only the new entries; forget 
   index.forget_folder("10");
   CHECK_FALSE(index.get_folder("10"));
   CHECK(index.get_folder("20")->entries.size() == 1);
+}
+
+// `n` entries with realistic ids, names, sizes and hashes.
+IndexFolder numbered(std::size_t n) {
+  std::vector<IndexEntry> entries;
+  for (std::size_t i = 0; i < n; ++i)
+    entries.push_back(entry(std::to_string(3000000000000000000ull + i), "file " + std::to_string(i) + ".mkv"));
+  return folder_of(std::move(entries));
+}
+
+TEST_CASE("metadata index: a re-listing writes only the entries that changed") {
+  IndexDir d;
+  MetadataIndex index(d.path);
+  auto f = numbered(5000);
+  index.put_folder("10", f);
+  CHECK(index.entry_count() == 5000);
+  // The folder's own row (fetched_at) is the one write every re-listing costs.
+  auto cost = [&](const IndexFolder& next) {
+    const auto before = index.rows_changed();
+    index.put_folder("10", next);
+    const auto got = index.get_folder("10");
+    REQUIRE(got);
+    CHECK(*got == next);
+    return index.rows_changed() - before;
+  };
+
+  f.fetched_at_ms += 60000;
+  CHECK(cost(f) == 1);  // unchanged
+
+  f.entries[2500].size += 1;
+  f.entries[2500].mtime += 1;
+  CHECK(cost(f) == 1 + 1);
+
+  f.entries.insert(f.entries.begin(), entry("new-top", "newest.mkv"));  // newest-first order
+  f.entries.insert(f.entries.begin() + 1000, entry("new-mid", "middle.mkv"));
+  CHECK(cost(f) == 1 + 2);
+
+  std::rotate(f.entries.begin(), f.entries.end() - 1, f.entries.end());  // the last one moves to the top
+  CHECK(cost(f) == 1 + 1);
+
+  f.entries.erase(f.entries.begin() + 4000);
+  CHECK(cost(f) == 1 + 1);
+  CHECK(index.entry_count() == 5001);
+
+  // Reversed: most entries move; still exact, and still one transaction.
+  std::reverse(f.entries.begin(), f.entries.end());
+  CHECK(cost(f) <= 1 + 5001);
+}
+
+TEST_CASE("metadata index: a repeated id keeps its first occurrence") {
+  IndexDir d;
+  MetadataIndex index(d.path);
+  index.put_folder("10", folder_of({entry("1", "a"), entry("2", "b"), entry("1", "a-again")}));
+  CHECK(*index.get_folder("10") == folder_of({entry("1", "a"), entry("2", "b")}));
+}
+
+TEST_CASE("metadata index: past max_entries the least recently used folders are evicted") {
+  IndexDir d;
+  {
+    MetadataIndex index(d.path, 10);
+    auto four = [](std::int64_t at) {
+      return folder_of({entry("1", "a"), entry("2", "b"), entry("3", "c"), entry("4", "d")}, at);
+    };
+    index.put_folder("A", four(1000));
+    index.put_folder("B", four(2000));
+    index.touch_folder("A", 3000);  // read after B was written: B is now the least recently used
+    index.put_folder("C", four(4000));
+    CHECK(index.get_folder("A"));
+    CHECK_FALSE(index.get_folder("B"));
+    CHECK(index.get_folder("C"));
+    CHECK(index.entry_count() == 8);
+
+    index.put_folder("D", four(5000));  // A (3000) is now the oldest
+    CHECK_FALSE(index.get_folder("A"));
+    CHECK(index.get_folder("C"));
+    CHECK(index.get_folder("D"));
+
+    // One folder larger than the bound stays alone: it is the one just used.
+    std::vector<IndexEntry> many;
+    for (int i = 0; i < 12; ++i) many.push_back(entry(std::to_string(i), "n" + std::to_string(i)));
+    index.put_folder("E", folder_of(many, 6000));
+    CHECK(index.get_folder("E"));
+    CHECK_FALSE(index.get_folder("C"));
+    CHECK_FALSE(index.get_folder("D"));
+    CHECK(index.entry_count() == 12);
+    index.forget_folder("E");
+    CHECK(index.entry_count() == 0);
+    index.put_folder("F", four(7000));
+    index.touch_folder("F", 9000);  // batched: written when the index closes
+  }
+  {
+    MetadataIndex reopened(d.path, 10);
+    CHECK(reopened.entry_count() == 4);  // the count survives a restart
+    reopened.put_folder("G", folder_of({entry("1", "a"), entry("2", "b"), entry("3", "c"), entry("4", "d")}, 8000));
+    reopened.put_folder("H", folder_of({entry("1", "a"), entry("2", "b"), entry("3", "c"), entry("4", "d")}, 8500));
+    CHECK(reopened.get_folder("F"));  // its touch at 9000 outlived the restart
+    CHECK_FALSE(reopened.get_folder("G"));
+  }
+  MetadataIndex unbounded(d.path, 0);
+  for (int i = 0; i < 5; ++i)
+    unbounded.put_folder("U" + std::to_string(i), folder_of({entry("1", "a"), entry("2", "b"), entry("3", "c")}, 10000 + i));
+  CHECK(unbounded.entry_count() == 8 + 15);
 }
 
 TEST_CASE("metadata index: links are kept per file and User-Agent with their expiry") {
