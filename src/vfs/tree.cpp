@@ -26,6 +26,8 @@ asio::awaitable<Quota> Tree::quota(Deadline deadline) {
   co_return co_await std::move(fetching);
 }
 
+std::optional<Quota> Tree::known_quota() { return impl_->known_quota(); }
+
 asio::awaitable<DownloadLink> Tree::download_link(Node file, std::string user_agent, Deadline deadline) {
   auto impl = impl_;
   auto minting = impl->download_link(std::move(file), std::move(user_agent), deadline);

@@ -65,6 +65,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
         index(std::move(index)),
         clock(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })),
         quota_ttl(cfg.cache.quota_ttl),
+        changes_first(cfg.cloud115.list_changes_first),
         cache(cfg.cache.listing_ttl, cfg.cache.max_cached_folders) {
     root.is_dir = true;
     root.id = cfg.cloud115.root_folder_id;
@@ -72,6 +73,8 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     m.describe("dav115_listing_cache_total", "counter", "Folder listing lookups by result (hit, miss, stale).");
     m.describe("dav115_listing_revalidations_total", "counter", "Background listing revalidations by result.");
     m.describe("dav115_listing_cache_folders", "gauge", "Folder listings held in the cache.");
+    m.describe("dav115_listing_relist_early_stops_total", "counter",
+               "Revalidations that read only the newest pages (cloud115.list_changes_first).");
   }
 
   asio::any_io_executor ex;
@@ -80,6 +83,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   Clock clock;
   Node root;
   std::chrono::seconds quota_ttl;
+  const bool changes_first;  // revalidations hand the indexed listing to relist_folder
 
   FolderCache cache;
   // Long enough for 115's listings to catch up with a write, short enough that a change made elsewhere
@@ -92,6 +96,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   std::mutex quota_mu;
   std::optional<Quota> quota_value;
   std::chrono::steady_clock::time_point quota_at{};
+  std::atomic<bool> quota_refreshing{false};
 
   // Folders whose indexed listing proved wrong (invalidated, or naming a child that is gone): never read
   // back from the index until a newer listing has been written for them.
@@ -112,6 +117,10 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     cache.erase(id);
     if (index) index->forget_folder(id);
   }
+  bool is_distrusted(const std::string& id) {
+    std::lock_guard lk(distrusted_mu);
+    return distrusted.count(id) > 0;
+  }
   void distrust_index(const std::string& id) {
     if (!index) return;
     index->forget_folder(id);
@@ -122,10 +131,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   // The indexed listing of `id`, put in the cache unless a listing is there already, or null. Its age
   // is wall-clock time since it was fetched: a stale one is served and revalidated once, as usual.
   asio::awaitable<Ptr> from_index(std::string id) {
-    {
-      std::lock_guard lk(distrusted_mu);
-      if (distrusted.count(id)) co_return nullptr;
-    }
+    if (is_distrusted(id)) co_return nullptr;
     auto reading = index->get_folder(id);
     auto found = co_await std::move(reading);
     if (!found || !found->complete) co_return nullptr;
@@ -155,10 +161,26 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       if (opts.priority == cloud115::Priority::Interactive)
         if (auto l = self->cache.fresh(id, self->clock())) co_return l;
       std::vector<cloud115::Entry> entries;
+      // What 115 said last time (the index keeps it as given, before unique names): lets a revalidation
+      // stop at the first unchanged entry instead of reading every page.
+      std::vector<cloud115::Entry> known;
+      if (opts.priority == cloud115::Priority::Background && self->changes_first && self->index &&
+          !self->is_distrusted(id)) {
+        auto reading = self->index->get_folder(id);
+        auto found = co_await std::move(reading);
+        if (found && found->complete) known = entries_of(*found, id);
+      }
       auto request = self->cache.next_request();
       try {
-        auto listing_call = self->api.list_folder(id, opts);
-        entries = co_await std::move(listing_call);
+        if (known.empty()) {
+          auto listing_call = self->api.list_folder(id, opts);
+          entries = co_await std::move(listing_call);
+        } else {
+          auto relisting_call = self->api.relist_folder(id, std::move(known), opts);
+          auto relisted = co_await std::move(relisting_call);
+          if (relisted.stopped_early) util::Metrics::global().add("dav115_listing_relist_early_stops_total", {});
+          entries = std::move(relisted.entries);
+        }
       } catch (const cloud115::ApiError& e) {
         if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
         self->forget(id);
@@ -370,6 +392,28 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     std::lock_guard lk(quota_mu);
     if (quota_value && now - quota_at < quota_ttl) return quota_value;
     return std::nullopt;
+  }
+
+  std::optional<Quota> known_quota() {
+    std::optional<Quota> known;
+    bool stale;
+    {
+      std::lock_guard lk(quota_mu);
+      known = quota_value;
+      stale = !quota_value || clock() - quota_at >= quota_ttl;
+    }
+    if (stale && !quota_refreshing.exchange(true)) {
+      asio::co_spawn(ex, [self = shared_from_this()]() -> asio::awaitable<void> {
+        try {
+          auto asking = self->quota(std::chrono::steady_clock::now() + kBackgroundDeadline);
+          co_await std::move(asking);
+        } catch (const std::exception& e) {
+          spdlog::debug("vfs: background quota refresh failed: {}", e.what());
+        }
+        self->quota_refreshing = false;
+      }, asio::detached);
+    }
+    return known;
   }
 
   asio::awaitable<Quota> quota(Deadline deadline) {
