@@ -243,9 +243,9 @@ TEST_CASE("quota properties on the root come from the upstream, only when asked"
 TEST_CASE("allprop shows quota on the mount root only, from the cached figures") {
   Fixture f;
   // None known yet: the answer does not wait for 115, it only starts the fetch.
-  auto first = f.send("PROPFIND", "/dav/", "0");
-  REQUIRE(first.status == 207);
-  CHECK(first.body.find("quota") == std::string::npos);
+  auto unknown = f.send("PROPFIND", "/dav/", "0");
+  REQUIRE(unknown.status == 207);
+  CHECK(unknown.body.find("quota") == std::string::npos);
   CHECK(f.api.quota_calls == 1);
 
   auto root = f.send("PROPFIND", "/dav/", "0");
