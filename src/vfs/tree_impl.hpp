@@ -12,6 +12,8 @@
 #include <functional>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 
 #include "dav115/util/metrics.hpp"
@@ -414,6 +416,24 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       }, asio::detached);
     }
     return known;
+  }
+
+  asio::awaitable<std::optional<Quota>> quota_if_quick(std::chrono::milliseconds patience) {
+    auto self = shared_from_this();
+    auto known = known_quota();
+    // Polled: the refresh runs on its own (with its own deadline), this request only looks for its result.
+    asio::steady_timer tick(ex);
+    const auto until = std::chrono::steady_clock::now() + patience;
+    while (!known) {
+      {
+        std::lock_guard lk(quota_mu);  // the refresh may have finished already (co_spawn can run it inline)
+        known = quota_value;
+      }
+      if (known || !quota_refreshing || std::chrono::steady_clock::now() >= until) break;
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(asio::use_awaitable);
+    }
+    co_return known;
   }
 
   asio::awaitable<Quota> quota(Deadline deadline) {
