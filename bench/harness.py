@@ -37,7 +37,7 @@ PROXY_UA = "bench-proxy"   # dav115's delivery rule sends this User-Agent throug
 CDN_UA = "bench-cdn"       # the CDN link is signed for this User-Agent (anchors and direct download use it)
 MIB = 1024 * 1024
 # What --only can pick, in the order the harness runs them.
-SECTIONS = ("listings", "small", "redirect", "stream", "upload", "cold")
+SECTIONS = ("listings", "small", "redirect", "stream", "upload", "cold", "restart")
 
 PROPFIND_BODIES = {
     # The four properties rclone's webdav backend asks for (webdav-clients.md); written for this bench.
@@ -247,13 +247,21 @@ class Dav115:
         with open(self.config_path, "w") as f:
             json.dump(self.config, f, indent=2)
         self.argv = [os.path.join(build_dir, "dav115"), "serve", "--config", self.config_path]
-        self.proc = spawn(self.argv, os.path.join(work, name + ".log"))
+        self.work, self.name, self.starts = work, name, 0
+        self.auth = {"Authorization": basic_auth()}
+        self.start()
+
+    def start(self):
+        """(Re)starts on the same state_dir (and so the same metadata index); returns once /healthz answers."""
         port_file = os.path.join(self.state, "port")
-        wait_for(lambda: open(port_file).read().strip(), 60, "dav115")
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        self.proc = spawn(self.argv, os.path.join(self.work, f"{self.name}-{self.starts}.log"))
+        self.starts += 1
+        wait_for(lambda: os.path.exists(port_file) and open(port_file).read().strip(), 60, "dav115")
         port = re.split(r"[\s,]", open(port_file).read().strip())[0]
         self.base = f"http://127.0.0.1:{port}"
         wait_for(lambda: request(self.base, "GET", "/healthz", timeout=2)[0] == 200, 30, "dav115 /healthz")
-        self.auth = {"Authorization": basic_auth()}
 
 
 class Rclone:
@@ -872,7 +880,14 @@ def run(args):
         cold_info = None
     stop(dav.proc)
 
-    report = render(args, started, mach, rows, memory, cold_info, m, n_large, large_dir)
+    # -- restart: the first Depth-1 answer of the big folder from a just-started dav115, with an empty
+    # metadata index (cold) and with one that holds the folder from before a SIGTERM (warm).
+    restart_info = restart_rows(args, emu, work, large_dir, n_large) if want("restart") else None
+    if restart_info:
+        m.commands["restart"] = (f"dav115 serve on a state_dir; curl -X PROPFIND -H 'Depth: 1' $DAV115/{large_dir}/ "
+                                 "(cold); kill -TERM; dav115 serve on the same state_dir; the same PROPFIND (warm)")
+
+    report = render(args, started, mach, rows, memory, cold_info, m, n_large, large_dir, restart_info)
     print(report)
     if args.out:
         with open(args.out, "w") as f:
@@ -881,13 +896,53 @@ def run(args):
     shutil.rmtree(work, ignore_errors=True)
 
 
+def restart_rows(args, emu, work, large_dir, n_large):
+    """Cold and warm index restarts, `args.runs` times each: time and 115 calls to the first Depth-1 207."""
+    body = PROPFIND_BODIES["rclone 4-prop"]
+    out = {"cold": [], "warm": []}
+    for run_no in range(args.runs):
+        dav = None
+        try:
+            for kind in ("cold", "warm"):
+                t_spawn = time.monotonic()
+                if dav is None:
+                    dav = Dav115(args.build_dir, emu, work, f"dav115-restart-{run_no}")  # a new, empty state_dir
+                else:
+                    dav.start()  # the same state_dir: its index holds the folder listed by the cold run
+                emu.control({"reset_stats": True})
+                t0 = time.monotonic()
+                status = request(dav.base, "PROPFIND", f"/{large_dir}/", dict(dav.auth, Depth="1"), body,
+                                 timeout=300)[0]
+                t1 = time.monotonic()
+                calls = emu.api_calls()
+                out[kind].append({"status": status, "seconds": t1 - t0, "start_seconds": t1 - t_spawn,
+                                  "calls": sum(calls.values()), "pages": calls.get("/open/ufile/files", 0)})
+                stop(dav.proc)  # SIGTERM: the index writes queued by the answer are committed first
+        finally:
+            if dav is not None:
+                stop(dav.proc)
+    summary = {}
+    for kind, runs in out.items():
+        secs = [r["seconds"] for r in runs]
+        starts = [r["start_seconds"] for r in runs]
+        calls = [r["calls"] for r in runs]
+        summary[kind] = {"statuses": [r["status"] for r in runs],
+                         "seconds": statistics.median(secs), "min_s": min(secs), "max_s": max(secs),
+                         "start_seconds": statistics.median(starts), "start_min_s": min(starts),
+                         "start_max_s": max(starts),
+                         "calls": int(statistics.median(calls)), "min_calls": min(calls), "max_calls": max(calls),
+                         "pages": int(statistics.median(r["pages"] for r in runs))}
+    log(f"  restart: {summary}")
+    return summary
+
+
 # ---------------------------------------------------------------- the report
 
 def fmt(v):
     return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}" if v >= 10 else f"{v:,.2f}"
 
 
-def render(args, started, mach, rows, memory, cold, m, n_large, large_dir):
+def render(args, started, mach, rows, memory, cold, m, n_large, large_dir, restart=None):
     L = []
     mode = ("a smoke run: tiny fixture and durations, figures NOT meaningful" if args.smoke
             else "partial run" if args.only else "full run")
@@ -990,6 +1045,24 @@ def render(args, started, mach, rows, memory, cold, m, n_large, large_dir):
                  f"and `/open/ufile/files` was called {files_calls} times "
                  f"(one of them lists the root to resolve the folder's name). Emulator result codes: "
                  f"`{json.dumps(cold['results'])}`.\n")
+
+    if restart:
+        L.append("## Restart: first Depth-1 answer of the big folder\n")
+        L.append(f"dav115 is started on a state_dir, then `PROPFIND /{large_dir}/` (Depth 1, {n_large:,} entries, "
+                 "rclone's 4 properties) is sent as soon as `/healthz` answers. **Cold**: an empty metadata index "
+                 "(a first start). **Warm**: the same folder was listed, dav115 stopped with SIGTERM and started "
+                 "again on the same state_dir, within `cache.listing_ttl_s`. Time: from sending the PROPFIND to the "
+                 "whole 207; start: from spawning the process to that 207. 115 calls: the emulator's `/__stats` "
+                 f"from just before the PROPFIND to its answer. Median of {args.runs} run(s), min–max in brackets.\n")
+        L.append("| index | time to the 207 | start to the 207 | 115 API calls | of them listing pages |")
+        L.append("|---|---|---|---|---|")
+        for kind in ("cold", "warm"):
+            v = restart[kind]
+            bad = "" if all(s == 207 for s in v["statuses"]) else f" ⚠ statuses {v['statuses']}"
+            L.append(f"| {kind}{bad} | {v['seconds']:.3f} s ({v['min_s']:.3f}–{v['max_s']:.3f} s) | "
+                     f"{v['start_seconds']:.3f} s ({v['start_min_s']:.3f}–{v['start_max_s']:.3f} s) | "
+                     f"{v['calls']} ({v['min_calls']}–{v['max_calls']}) | {v['pages']} |")
+        L.append("")
 
     L.append("## Memory (VmRSS from /proc)\n")
     kib = lambda v: f"{v / 1024:.1f} MiB"

@@ -4,7 +4,7 @@
 #   bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--duration S] [--only SECTIONS] [--out FILE]
 #     --smoke      seconds-long run on a tiny fixture, no targets asserted, report only printed (the test suite runs it)
 #     --build-dir  where to build (default build-bench, Release)
-#     --only       comma-separated sections of harness.py (listings,small,redirect,stream,upload,cold); a partial
+#     --only       comma-separated sections of harness.py (listings,small,redirect,stream,upload,cold,restart); a partial
 #                  run only prints its report (docs/PERFORMANCE.md is left alone unless --out is given)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "client_impl.hpp"
+#include "dav115/cloud115/changes_first.hpp"
 #include "dav115/util/metrics.hpp"
 
 namespace dav115::cloud115 {
@@ -44,6 +45,12 @@ net::Headers list_params(const std::string& cid, std::size_t page_size, std::uin
   // sort) keeps offsets meaningful from one page to the next.
   return {{"cid", cid}, {"limit", std::to_string(page_size)}, {"offset", std::to_string(offset)},
           {"show_dir", "1"}, {"cur", "1"}, {"o", "file_name"}, {"asc", "1"}, {"custom_order", "1"}};
+}
+
+// Newest first, folders not pinned ahead of files (custom_order=2): one order by date across the folder.
+net::Headers changes_first_params(const std::string& cid, std::size_t page_size, std::uint64_t offset) {
+  return {{"cid", cid}, {"limit", std::to_string(page_size)}, {"offset", std::to_string(offset)},
+          {"show_dir", "1"}, {"cur", "1"}, {"o", "user_utime"}, {"asc", "0"}, {"custom_order", "2"}};
 }
 
 net::Headers one_param(const std::string& key, const std::string& value) { return {{key, value}}; }
@@ -284,6 +291,64 @@ asio::awaitable<std::vector<Entry>> OpenApiClient::list_folder(std::string cid, 
   // Better a 503 the client retries than a short folder that looks complete (and gets cached).
   throw ApiError(ErrorKind::Unavailable, 0, "listing of folder " + cid + " kept changing: " + why,
                  std::chrono::seconds(2));
+}
+
+asio::awaitable<Relisting> OpenApiClient::relist_folder(std::string cid, std::vector<Entry> known, CallOptions opts) {
+  auto impl = impl_;
+  std::string base;
+  std::size_t page_size;
+  bool changes_first;
+  {
+    std::lock_guard lk(impl->mu);
+    base = impl->cfg.api_base;
+    page_size = static_cast<std::size_t>(std::clamp(impl->cfg.page_size, 1, 1150));
+    changes_first = impl->cfg.list_changes_first;
+  }
+  if (changes_first && !known.empty()) {
+    ChangesFirstScan scan(known);
+    std::optional<std::uint64_t> count;
+    std::uint64_t offset = 0;
+    std::string why;
+    // Bounded: every page either adds entries or ends the loop, and there are at most `count` of them.
+    for (;;) {
+      Impl::Call c{"GET", base, "/open/ufile/files", changes_first_params(cid, page_size, offset), std::string()};
+      auto body = co_await impl->call(std::move(c), opts);
+      auto p = mapping::parse_list_page(body);
+      if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
+      if (p.offset && *p.offset != offset) {
+        why = "page for offset " + std::to_string(offset) + " came back for offset " + std::to_string(*p.offset);
+        break;
+      }
+      if (count && p.count != *count) {
+        why = "count changed between pages";
+        break;
+      }
+      count = p.count;
+      auto step = scan.feed(p.entries);
+      if (step == ChangesFirstScan::Step::Unsound) {
+        why = scan.why();
+        break;
+      }
+      if (step == ChangesFirstScan::Step::Done || scan.seen() >= *count || p.entries.empty()) {
+        if (auto all = scan.result(*count)) {
+          Relisting r;
+          r.entries = std::move(*all);
+          r.total_count = *count;
+          r.stopped_early = scan.stopped();
+          co_return r;
+        }
+        why = scan.why();
+        break;
+      }
+      offset += p.entries.size();
+    }
+    spdlog::info("cloud115: newest-first re-listing of folder {} did not add up ({}); listing it in full", cid, why);
+  }
+  auto full = list_folder(cid, opts);
+  Relisting r;
+  r.entries = co_await std::move(full);
+  r.total_count = r.entries.size();
+  co_return r;
 }
 
 asio::awaitable<Quota> OpenApiClient::quota(CallOptions opts) {

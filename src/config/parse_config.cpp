@@ -22,6 +22,7 @@ void read_cloud115(Fields& f, Cloud115& c) {
   f.text("passport_base", c.passport_base);
   f.text("user_agent", c.user_agent);
   f.whole("page_size", c.page_size, -1000000, 1000000);  // range checked by validate() with its own message
+  f.flag("list_changes_first", c.list_changes_first);
   if (const json* rl = f.object("rate_limit")) {
     Fields r(*rl, f.path_of("rate_limit"));
     r.number("qps", c.rate_limit.qps);

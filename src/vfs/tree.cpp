@@ -26,6 +26,12 @@ asio::awaitable<Quota> Tree::quota(Deadline deadline) {
   co_return co_await std::move(fetching);
 }
 
+asio::awaitable<std::optional<Quota>> Tree::quota_if_quick(std::chrono::milliseconds patience) {
+  auto impl = impl_;
+  auto asking = impl->quota_if_quick(patience);
+  co_return co_await std::move(asking);
+}
+
 asio::awaitable<DownloadLink> Tree::download_link(Node file, std::string user_agent, Deadline deadline) {
   auto impl = impl_;
   auto minting = impl->download_link(std::move(file), std::move(user_agent), deadline);

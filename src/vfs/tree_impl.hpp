@@ -12,6 +12,8 @@
 #include <functional>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 
 #include "dav115/util/metrics.hpp"
@@ -65,6 +67,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
         index(std::move(index)),
         clock(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })),
         quota_ttl(cfg.cache.quota_ttl),
+        changes_first(cfg.cloud115.list_changes_first),
         cache(cfg.cache.listing_ttl, cfg.cache.max_cached_folders) {
     root.is_dir = true;
     root.id = cfg.cloud115.root_folder_id;
@@ -72,6 +75,8 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     m.describe("dav115_listing_cache_total", "counter", "Folder listing lookups by result (hit, miss, stale).");
     m.describe("dav115_listing_revalidations_total", "counter", "Background listing revalidations by result.");
     m.describe("dav115_listing_cache_folders", "gauge", "Folder listings held in the cache.");
+    m.describe("dav115_listing_relist_early_stops_total", "counter",
+               "Revalidations that read only the newest pages (cloud115.list_changes_first).");
   }
 
   asio::any_io_executor ex;
@@ -80,6 +85,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   Clock clock;
   Node root;
   std::chrono::seconds quota_ttl;
+  const bool changes_first;  // revalidations hand the indexed listing to relist_folder
 
   FolderCache cache;
   // Long enough for 115's listings to catch up with a write, short enough that a change made elsewhere
@@ -92,6 +98,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   std::mutex quota_mu;
   std::optional<Quota> quota_value;
   std::chrono::steady_clock::time_point quota_at{};
+  std::atomic<bool> quota_refreshing{false};
 
   // Folders whose indexed listing proved wrong (invalidated, or naming a child that is gone): never read
   // back from the index until a newer listing has been written for them.
@@ -112,6 +119,10 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     cache.erase(id);
     if (index) index->forget_folder(id);
   }
+  bool is_distrusted(const std::string& id) {
+    std::lock_guard lk(distrusted_mu);
+    return distrusted.count(id) > 0;
+  }
   void distrust_index(const std::string& id) {
     if (!index) return;
     index->forget_folder(id);
@@ -122,10 +133,7 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
   // The indexed listing of `id`, put in the cache unless a listing is there already, or null. Its age
   // is wall-clock time since it was fetched: a stale one is served and revalidated once, as usual.
   asio::awaitable<Ptr> from_index(std::string id) {
-    {
-      std::lock_guard lk(distrusted_mu);
-      if (distrusted.count(id)) co_return nullptr;
-    }
+    if (is_distrusted(id)) co_return nullptr;
     auto reading = index->get_folder(id);
     auto found = co_await std::move(reading);
     if (!found || !found->complete) co_return nullptr;
@@ -155,10 +163,26 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
       if (opts.priority == cloud115::Priority::Interactive)
         if (auto l = self->cache.fresh(id, self->clock())) co_return l;
       std::vector<cloud115::Entry> entries;
+      // What 115 said last time (the index keeps it as given, before unique names): lets a revalidation
+      // stop at the first unchanged entry instead of reading every page.
+      std::vector<cloud115::Entry> known;
+      if (opts.priority == cloud115::Priority::Background && self->changes_first && self->index &&
+          !self->is_distrusted(id)) {
+        auto reading = self->index->get_folder(id);
+        auto found = co_await std::move(reading);
+        if (found && found->complete) known = entries_of(*found, id);
+      }
       auto request = self->cache.next_request();
       try {
-        auto listing_call = self->api.list_folder(id, opts);
-        entries = co_await std::move(listing_call);
+        if (known.empty()) {
+          auto listing_call = self->api.list_folder(id, opts);
+          entries = co_await std::move(listing_call);
+        } else {
+          auto relisting_call = self->api.relist_folder(id, std::move(known), opts);
+          auto relisted = co_await std::move(relisting_call);
+          if (relisted.stopped_early) util::Metrics::global().add("dav115_listing_relist_early_stops_total", {});
+          entries = std::move(relisted.entries);
+        }
       } catch (const cloud115::ApiError& e) {
         if (e.kind != cloud115::ErrorKind::NotFound) throw to_backend_error(e);
         self->forget(id);
@@ -370,6 +394,46 @@ struct Tree::Impl : std::enable_shared_from_this<Tree::Impl> {
     std::lock_guard lk(quota_mu);
     if (quota_value && now - quota_at < quota_ttl) return quota_value;
     return std::nullopt;
+  }
+
+  std::optional<Quota> known_quota() {
+    std::optional<Quota> known;
+    bool stale;
+    {
+      std::lock_guard lk(quota_mu);
+      known = quota_value;
+      stale = !quota_value || clock() - quota_at >= quota_ttl;
+    }
+    if (stale && !quota_refreshing.exchange(true)) {
+      asio::co_spawn(ex, [self = shared_from_this()]() -> asio::awaitable<void> {
+        try {
+          auto asking = self->quota(std::chrono::steady_clock::now() + kBackgroundDeadline);
+          co_await std::move(asking);
+        } catch (const std::exception& e) {
+          spdlog::debug("vfs: background quota refresh failed: {}", e.what());
+        }
+        self->quota_refreshing = false;
+      }, asio::detached);
+    }
+    return known;
+  }
+
+  asio::awaitable<std::optional<Quota>> quota_if_quick(std::chrono::milliseconds patience) {
+    auto self = shared_from_this();
+    auto known = known_quota();
+    // Polled: the refresh runs on its own (with its own deadline), this request only looks for its result.
+    asio::steady_timer tick(ex);
+    const auto until = std::chrono::steady_clock::now() + patience;
+    while (!known) {
+      {
+        std::lock_guard lk(quota_mu);  // the refresh may have finished already (co_spawn can run it inline)
+        known = quota_value;
+      }
+      if (known || !quota_refreshing || std::chrono::steady_clock::now() >= until) break;
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(asio::use_awaitable);
+    }
+    co_return known;
   }
 
   asio::awaitable<Quota> quota(Deadline deadline) {

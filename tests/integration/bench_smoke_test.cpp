@@ -24,7 +24,8 @@ TEST_CASE("bench smoke: every scenario runs against dav115 and the anchors and t
                           "| PROPFIND Depth 0 on a file |", "| HEAD on a file |", "| GET → 302, warm link cache |",
                           "| local_proxy stream 8 MiB, 1 client |", "| local_proxy, 8 clients, random 1 MiB ranges |",
                           "### Uploads", "PUT 8 MiB, end to end", "instant upload of the same 8 MiB",
-                          "## Cold listing under the 115 rate limit", "## Memory (VmRSS from /proc)",
+                          "## Cold listing under the 115 rate limit", "## Restart: first Depth-1 answer of the big folder",
+                          "## Memory (VmRSS from /proc)",
                           "## Is the harness the bottleneck?", "## Exact commands"}) {
     INFO(row);
     CHECK(report.find(row) != std::string::npos);
@@ -36,4 +37,11 @@ TEST_CASE("bench smoke: every scenario runs against dav115 and the anchors and t
   CHECK(report.find(" 0.00 MiB/s") == std::string::npos);
   // The cold listing answered and was counted by the emulator.
   CHECK(report.find("status 207") != std::string::npos);
+  // The restart rows: both answered; the warm one from the metadata index, with no listing call.
+  CHECK(report.find("| cold ⚠") == std::string::npos);
+  CHECK(report.find("| warm ⚠") == std::string::npos);
+  auto warm = report.find("| warm |");
+  REQUIRE(warm != std::string::npos);
+  auto warm_row = report.substr(warm, report.find('\n', warm) - warm);
+  CHECK(warm_row.substr(warm_row.size() - 6) == " | 0 |");  // listing pages
 }

@@ -10,6 +10,13 @@
 
 namespace dav115::cloud115 {
 
+// A folder listed again by relist_folder.
+struct Relisting {
+  std::vector<Entry> entries;     // the whole folder now
+  std::uint64_t total_count = 0;  // 115's `count` for it
+  bool stopped_early = false;     // newest first, stopped at an unchanged entry; `known` filled in the rest
+};
+
 class Api {
  public:
   virtual ~Api() = default;
@@ -17,6 +24,19 @@ class Api {
   // Every entry of folder `cid` (files and folders), all pages fetched with show_dir=1 until `count`.
   // Throws ApiError (NotFound if the folder does not exist).
   virtual boost::asio::awaitable<std::vector<Entry>> list_folder(std::string cid, CallOptions opts) = 0;
+
+  // The folder `cid` again, given `known`, an earlier complete listing of it (plain entries as upstream
+  // gave them). With cloud115.list_changes_first it may read only the newest pages (changes_first.hpp);
+  // by default, and whenever that does not add up, a full list_folder.
+  virtual boost::asio::awaitable<Relisting> relist_folder(std::string cid, std::vector<Entry> known,
+                                                          CallOptions opts) {
+    (void)known;
+    auto listing = list_folder(std::move(cid), opts);
+    Relisting r;
+    r.entries = co_await std::move(listing);
+    r.total_count = r.entries.size();
+    co_return r;
+  }
 
   // Space figures from /open/user/info.
   virtual boost::asio::awaitable<Quota> quota(CallOptions opts) = 0;

@@ -32,6 +32,7 @@ class OpenApiClient final : public Api {
   void reload(const config::Cloud115& cfg);  // SIGHUP
 
   boost::asio::awaitable<std::vector<Entry>> list_folder(std::string cid, CallOptions opts) override;
+  boost::asio::awaitable<Relisting> relist_folder(std::string cid, std::vector<Entry> known, CallOptions opts) override;
   boost::asio::awaitable<Quota> quota(CallOptions opts) override;
   boost::asio::awaitable<std::optional<Entry>> get_info(std::string id, CallOptions opts) override;
   boost::asio::awaitable<DownloadLink> download_link(std::string file_id, std::string pick_code,

@@ -49,6 +49,9 @@ struct Cloud115 {
   std::string passport_base = "https://passportapi.115.com";
   std::string user_agent = "dav115/0.1";
   int page_size = 1150;                 // 1..1150
+  // Re-list a known folder newest-first (o=user_utime, asc=0) and stop at the first unchanged entry.
+  // Off by default: that 115 honours this order on /open is UNCONFIRMED.
+  bool list_changes_first = false;
   RateLimit rate_limit;
   std::chrono::seconds cooldown{60};    // pause of all calls after 770004 / 406 / a WAF page
   std::chrono::seconds refresh_margin{300};  // refresh this long before expires_in runs out

@@ -147,6 +147,11 @@ class Tree {
 
   // Space figures for quota properties (cached for cache.quota_ttl).
   boost::asio::awaitable<Quota> quota(Deadline deadline);
+  // For allprop, where quota is a bonus that must not hold up a listing (after a restart the index
+  // answers at once; 115 may take seconds): the last figures known, however old, at once; none known
+  // yet, those a refresh brings within `patience`, else nullopt. A missing or stale value (past
+  // cache.quota_ttl) starts one refresh in the background.
+  boost::asio::awaitable<std::optional<Quota>> quota_if_quick(std::chrono::milliseconds patience);
 
   // A fresh download link for a file node, minted for `user_agent`. Throws BackendError, or
   // NotFoundError when the upstream confirms the file is gone.

@@ -77,6 +77,7 @@ TEST_CASE("a minimal config parses with the documented defaults") {
   CHECK(c.cloud115.refresh_token == "rt-file");
   CHECK(c.cloud115.api_base == "https://proapi.115.com");
   CHECK(c.cloud115.page_size == 1150);
+  CHECK_FALSE(c.cloud115.list_changes_first);  // off until 115's ordering by update time is confirmed
   CHECK(c.cloud115.rate_limit.qps == Approx(1.5));
   CHECK(c.cloud115.rate_limit.burst == 3);
   CHECK(c.cache.listing_ttl == std::chrono::seconds(60));
@@ -118,7 +119,7 @@ TEST_CASE("every section's settings are read") {
   j["listen"] = {"http://127.0.0.1:0", "http://[::1]:9000"};
   j["cloud115"] = {{"refresh_token", "r"}, {"access_token", "a"}, {"root_folder_id", "123"},
                    {"api_base", "http://127.0.0.1:9"}, {"passport_base", "http://127.0.0.1:9"},
-                   {"user_agent", "ua"}, {"page_size", 100}, {"rate_limit", {{"qps", 2.5}, {"burst", 7}}},
+                   {"user_agent", "ua"}, {"page_size", 100}, {"list_changes_first", true}, {"rate_limit", {{"qps", 2.5}, {"burst", 7}}},
                    {"cooldown_s", 5}, {"refresh_margin_s", 6}, {"request_timeout_ms", 700},
                    {"verify_tls", false}, {"ca_file", ""}};
   j["cache"] = {{"listing_ttl_s", 1}, {"quota_ttl_s", 2}, {"max_cached_folders", 3}};
@@ -139,6 +140,7 @@ TEST_CASE("every section's settings are read") {
   CHECK(c.cloud115.access_token == "a");
   CHECK(c.cloud115.root_folder_id == "123");
   CHECK(c.cloud115.page_size == 100);
+  CHECK(c.cloud115.list_changes_first);
   CHECK(c.cloud115.rate_limit.qps == Approx(2.5));
   CHECK(c.cloud115.rate_limit.burst == 7);
   CHECK(c.cloud115.cooldown == std::chrono::seconds(5));
@@ -202,6 +204,7 @@ TEST_CASE("wrong types name the setting") {
   CHECK(with("", "cache", "x") == "cache");
   CHECK(with("cloud115", "page_size", "100") == "cloud115.page_size");
   CHECK(with("cloud115", "verify_tls", 1) == "cloud115.verify_tls");
+  CHECK(with("cloud115", "list_changes_first", "yes") == "cloud115.list_changes_first");
   CHECK(with("cache", "listing_ttl_s", -1) == "cache.listing_ttl_s");
   CHECK(with("limits", "idle_timeout_s", "60") == "limits.idle_timeout_s");
   CHECK(with("delivery", "cdn_host_allowlist", json::array({1})) == "delivery.cdn_host_allowlist[0]");
