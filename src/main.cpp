@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -57,40 +58,38 @@ int run_demo(const std::string& listen) {
   return dav115::app::run_demo(opts);
 }
 
-int serve(const std::string& config_path) {
-  dav115::config::Config cfg;
+// The configuration at `path`, or nullopt after saying on stderr what is wrong with it.
+std::optional<dav115::config::Config> load_or_report(const std::string& path) {
   try {
-    cfg = dav115::config::load_config(config_path);
+    return dav115::config::load_config(path);
   } catch (const dav115::config::ConfigError& e) {
     std::cerr << "dav115: configuration error: " << e.what() << "\n";
-    return kUsageError;
+    return std::nullopt;
   }
+}
+
+int serve(const std::string& config_path) {
+  auto loaded = load_or_report(config_path);
+  if (!loaded) return kUsageError;
+  dav115::config::Config cfg = std::move(*loaded);
   dav115::app::setup_logging(cfg.log_level);
   dav115::app::Gateway gateway(std::move(cfg), dav115::app::GatewayOptions{DAV115_VERSION});
   return gateway.run();
 }
 
 int check_config(const std::string& config_path) {
-  try {
-    auto cfg = dav115::config::load_config(config_path);
-    std::cout << "config OK\n" << dav115::config::summary(cfg);
-    return kOk;
-  } catch (const dav115::config::ConfigError& e) {
-    std::cerr << "dav115: configuration error: " << e.what() << "\n";
-    return kUsageError;
-  }
+  auto cfg = load_or_report(config_path);
+  if (!cfg) return kUsageError;
+  std::cout << "config OK\n" << dav115::config::summary(*cfg);
+  return kOk;
 }
 
 // `dav115 index ...`: warnings and errors only, on stderr, so stdout stays for the answer and the
 // progress bar is not torn by log lines.
 int index_command(const std::string& config_path, const std::function<int(const dav115::config::Config&)>& run) {
-  dav115::config::Config cfg;
-  try {
-    cfg = dav115::config::load_config(config_path);
-  } catch (const dav115::config::ConfigError& e) {
-    std::cerr << "dav115: configuration error: " << e.what() << "\n";
-    return kUsageError;
-  }
+  auto loaded = load_or_report(config_path);
+  if (!loaded) return kUsageError;
+  const dav115::config::Config& cfg = *loaded;
   spdlog::set_default_logger(spdlog::stderr_color_mt("dav115-index"));
   dav115::app::setup_logging(cfg.log_level == "debug" || cfg.log_level == "trace" ? cfg.log_level : "warn");
   return run(cfg);

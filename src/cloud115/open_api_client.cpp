@@ -55,6 +55,20 @@ net::Headers changes_first_params(const std::string& cid, std::size_t page_size,
 
 net::Headers one_param(const std::string& key, const std::string& value) { return {{key, value}}; }
 
+// Checks page `p` of a paged listing of `cid`, asked for at `offset` after earlier pages said the folder
+// holds `count` entries. Throws NotFound when 115 answered for another folder (a bad cid may come back as
+// some other folder's listing); returns why the pass cannot go on ("" when it can): offsets shift and
+// counts change when entries come or go between pages.
+std::string page_out_of_step(const mapping::ListPage& p, const std::string& cid, std::uint64_t offset,
+                             const std::optional<std::uint64_t>& count) {
+  if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
+  if (p.offset && *p.offset != offset)
+    return "page for offset " + std::to_string(offset) + " came back for offset " + std::to_string(*p.offset);
+  if (count && p.count != *count)
+    return "count changed from " + std::to_string(*count) + " to " + std::to_string(p.count) + " between pages";
+  return {};
+}
+
 net::Headers api_headers(const std::string& access, const std::string& user_agent) {
   return {{"Authorization", "Bearer " + access}, {"User-Agent", user_agent}, {"Accept", "application/json"}};
 }
@@ -251,16 +265,8 @@ asio::awaitable<std::vector<Entry>> OpenApiClient::list_folder(std::string cid, 
       Impl::Call c{"GET", base, "/open/ufile/files", list_params(cid, page_size, offset), std::string()};
       auto body = co_await impl->call(std::move(c), opts);
       auto p = mapping::parse_list_page(body);
-      // A bad cid may come back as a listing of some other folder: that is "not found", not its content.
-      if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
-      if (p.offset && *p.offset != offset) {
-        lp.why = "page for offset " + std::to_string(offset) + " came back for offset " + std::to_string(*p.offset);
-        break;
-      }
-      if (count && p.count != *count) {
-        lp.why = "count changed from " + std::to_string(*count) + " to " + std::to_string(p.count) + " between pages";
-        break;
-      }
+      lp.why = page_out_of_step(p, cid, offset, count);
+      if (!lp.why.empty()) break;
       count = p.count;
       for (auto& e : p.entries) {
         if (!seen.insert(e.id).second) {
@@ -314,15 +320,8 @@ asio::awaitable<Relisting> OpenApiClient::relist_folder(std::string cid, std::ve
       Impl::Call c{"GET", base, "/open/ufile/files", changes_first_params(cid, page_size, offset), std::string()};
       auto body = co_await impl->call(std::move(c), opts);
       auto p = mapping::parse_list_page(body);
-      if (p.cid && *p.cid != cid) throw ApiError(ErrorKind::NotFound, 0, "folder " + cid + " not found");
-      if (p.offset && *p.offset != offset) {
-        why = "page for offset " + std::to_string(offset) + " came back for offset " + std::to_string(*p.offset);
-        break;
-      }
-      if (count && p.count != *count) {
-        why = "count changed between pages";
-        break;
-      }
+      why = page_out_of_step(p, cid, offset, count);
+      if (!why.empty()) break;
       count = p.count;
       auto step = scan.feed(p.entries);
       if (step == ChangesFirstScan::Step::Unsound) {
