@@ -205,12 +205,14 @@ int index_warm(const config::Config& cfg, const std::string& path, const std::st
     return kIndexFailure;
   }
 
+  // Before the io_context, so it outlives it: handlers still queued there when it is destroyed hold the
+  // client, whose token saver's strand runs on this pool (UBSan caught the reverse order).
+  asio::thread_pool blocking_pool(1);  // the token file's fsync
   asio::io_context ioc(1);
   net::ClientOptions client_opts;
   client_opts.verify_tls = cfg.cloud115.verify_tls;
   client_opts.ca_file = cfg.cloud115.ca_file;
   net::HttpClient http_client(ioc.get_executor(), client_opts);
-  asio::thread_pool blocking_pool(1);  // the token file's fsync
   cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir,
                               cloud115::BlockingWork{blocking_pool.get_executor(), {}});
   std::unique_ptr<store::MetadataIndex> metadata_index;
