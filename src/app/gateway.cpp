@@ -133,6 +133,13 @@ int Gateway::run() {
   }
 
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Blocking work (the token file's fsync) runs here, never on the I/O threads. Declared before the
+  // io_context so it outlives it: handlers still queued there at the end hold the client, whose token
+  // saver's strand runs on this pool.
+  asio::thread_pool blocking_pool(1);
+  // Spool writes and hashing of PUT bodies: a pool of their own, so a large upload arriving never
+  // delays a token save.
+  asio::thread_pool upload_pool(2);
   asio::io_context ioc(threads);
   auto strand = asio::make_strand(ioc);  // the lifecycle coroutine and its signal_set live here
 
@@ -140,11 +147,6 @@ int Gateway::run() {
   client_opts.verify_tls = cfg.cloud115.verify_tls;
   client_opts.ca_file = cfg.cloud115.ca_file;
   net::HttpClient http_client(ioc.get_executor(), client_opts);
-  // Blocking work (the token file's fsync) runs here, never on the I/O threads.
-  asio::thread_pool blocking_pool(1);
-  // Spool writes and hashing of PUT bodies: a pool of their own, so a large upload arriving never
-  // delays a token save.
-  asio::thread_pool upload_pool(2);
   cloud115::OpenApiClient api(ioc.get_executor(), http_client, cfg.cloud115, cfg.state_dir,
                               cloud115::BlockingWork{blocking_pool.get_executor(), {}});
   api.set_upload_options(cfg.upload);
