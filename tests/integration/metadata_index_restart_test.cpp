@@ -43,16 +43,7 @@ using Seen = std::map<std::string, std::string>;
 Seen propfind(Gateway& gw, const std::string& path) {
   auto r = dav(gw, "PROPFIND", path, {{"Depth", "1"}}, "", {std::chrono::seconds(60)});
   REQUIRE(r.status == 207);
-  Seen seen;
-  for (const auto& d : parse_multistatus(r.body)) {
-    auto prop = [&](const char* name) {
-      auto it = d.props.find(name);
-      return it == d.props.end() ? std::string("-") : it->second;
-    };
-    seen[d.href] = std::string(d.is_collection ? "dir " : "file ") + prop("{DAV:}getcontentlength") + " " +
-                   prop("{DAV:}getlastmodified") + " " + prop("{DAV:}getetag");
-  }
-  return seen;
+  return listing_summary(r.body);
 }
 
 std::string redirect_location(Gateway& gw) {

@@ -156,16 +156,7 @@ namespace {
 std::map<std::string, std::string> listing_seen(Gateway& gw, const std::string& path) {
   auto r = dav(gw, "PROPFIND", path, {{"Depth", "1"}}, "", {std::chrono::seconds(60)});
   REQUIRE(r.status == 207);
-  std::map<std::string, std::string> seen;
-  for (const auto& d : parse_multistatus(r.body)) {
-    auto prop = [&](const char* name) {
-      auto it = d.props.find(name);
-      return it == d.props.end() ? std::string("-") : it->second;
-    };
-    seen[d.href] = std::string(d.is_collection ? "dir " : "file ") + prop("{DAV:}getcontentlength") + " " +
-                   prop("{DAV:}getlastmodified") + " " + prop("{DAV:}getetag");
-  }
-  return seen;
+  return listing_summary(r.body);
 }
 
 // The folder as a gateway that has never seen it lists it (in full, by name).

@@ -87,4 +87,17 @@ std::vector<DavResponse> parse_multistatus(const std::string& body) {
   return out;
 }
 
+std::map<std::string, std::string> listing_summary(const std::string& multistatus_body) {
+  std::map<std::string, std::string> seen;
+  for (const auto& d : parse_multistatus(multistatus_body)) {
+    auto prop = [&](const char* name) {
+      auto it = d.props.find(name);
+      return it == d.props.end() ? std::string("-") : it->second;
+    };
+    seen[d.href] = std::string(d.is_collection ? "dir " : "file ") + prop("{DAV:}getcontentlength") + " " +
+                   prop("{DAV:}getlastmodified") + " " + prop("{DAV:}getetag");
+  }
+  return seen;
+}
+
 }  // namespace dav115::test

@@ -20,4 +20,8 @@ std::string first_non_xml_char(const std::string& text);
 // included).
 std::vector<DavResponse> parse_multistatus(const std::string& body);
 
+// What a client sees of a listing: href -> "dir|file <length> <lastmodified> <etag>" ("-" for a missing
+// property), so two listings compare with ==.
+std::map<std::string, std::string> listing_summary(const std::string& multistatus_body);
+
 }  // namespace dav115::test
