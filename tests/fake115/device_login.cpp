@@ -1,7 +1,8 @@
 #include "device_login.hpp"
 
+#include "upload_state.hpp"  // unix_now, random_hex
+
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,29 +16,13 @@ namespace {
 constexpr long kMissing = 40100000, kBadClient = 40140100, kBadMethod = 40140101, kBadSign = 40140104,
                kBadUid = 40140105, kNotConfirmed = 40140106, kVerifierLength = 40140107, kVerifierMismatch = 40140108;
 
-DeviceError fail(long code, std::string message) { return {code, std::move(message)}; }
+DeviceError login_refusal(long code, std::string message) { return {code, std::move(message)}; }
 
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size()));
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
-
-std::string base64(const unsigned char* data, std::size_t len) {
+std::string digest_base64(const unsigned char* data, std::size_t len) {
   std::string out(4 * ((len + 2) / 3), '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(len));
   out.resize(static_cast<std::size_t>(n));
   return out;
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -68,7 +53,7 @@ bool challenge_matches(const std::string& verifier, const std::string& challenge
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   if (!EVP_Digest(verifier.data(), verifier.size(), digest, &len, md, nullptr)) return false;
-  std::string standard = base64(digest, len);
+  std::string standard = digest_base64(digest, len);
   std::string url_safe = standard;
   std::replace(url_safe.begin(), url_safe.end(), '+', '-');
   std::replace(url_safe.begin(), url_safe.end(), '/', '_');
@@ -99,24 +84,24 @@ DeviceCodeGrant DeviceLogins::start(const std::string& client_id, const std::str
                                     const std::string& method) {
   DeviceCodeGrant g;
   if (client_id.empty() || challenge.empty()) {
-    g.error = fail(kMissing, "参数缺失");
+    g.error = login_refusal(kMissing, "参数缺失");
     return g;
   }
   if (client_id != app_id_) {
-    g.error = fail(kBadClient, "client_id 错误");
+    g.error = login_refusal(kBadClient, "client_id 错误");
     return g;
   }
   const std::string m = method.empty() ? "sha256" : method;
   if (m != "sha256" && m != "sha1" && m != "md5") {
-    g.error = fail(kBadMethod, "code_challenge_method 不支持");
+    g.error = login_refusal(kBadMethod, "code_challenge_method 不支持");
     return g;
   }
   Session s;
   s.time = unix_now();
-  s.sign = random_hex(20);
+  s.sign = random_hex(40);
   s.challenge = challenge;
   s.method = m;
-  g.uid = random_hex(16);
+  g.uid = random_hex(32);
   g.time = s.time;
   g.sign = s.sign;
   g.qrcode = "https://115.com/scan/dg-" + g.uid;
@@ -132,12 +117,12 @@ StatusAnswer DeviceLogins::poll(const std::string& uid, const std::string& time,
   std::lock_guard lk(mu_);
   auto it = sessions_.find(uid);
   if (it == sessions_.end() || it->second.spent) {
-    a.error = fail(kBadUid, "二维码无效");
+    a.error = login_refusal(kBadUid, "二维码无效");
     return a;
   }
   Session& s = it->second;
   if (sign != s.sign || time != std::to_string(s.time)) {
-    a.error = fail(kBadSign, "sign 校验失败");
+    a.error = login_refusal(kBadSign, "sign 校验失败");
     return a;
   }
   // A final status stays; otherwise each poll takes the next script entry (the last one repeats).
@@ -149,14 +134,14 @@ StatusAnswer DeviceLogins::poll(const std::string& uid, const std::string& time,
 }
 
 DeviceError DeviceLogins::exchange(const std::string& uid, const std::string& verifier) {
-  if (uid.empty() || verifier.empty()) return fail(kMissing, "参数缺失");
+  if (uid.empty() || verifier.empty()) return login_refusal(kMissing, "参数缺失");
   std::lock_guard lk(mu_);
   auto it = sessions_.find(uid);
-  if (it == sessions_.end() || it->second.spent) return fail(kBadUid, "uid 无效");
+  if (it == sessions_.end() || it->second.spent) return login_refusal(kBadUid, "uid 无效");
   Session& s = it->second;
-  if (s.last != QrStatus::Confirmed) return fail(kNotConfirmed, "用户尚未确认授权");
-  if (verifier.size() < 43 || verifier.size() > 128) return fail(kVerifierLength, "code_verifier 长度须为 43-128 位");
-  if (!challenge_matches(verifier, s.challenge, s.method)) return fail(kVerifierMismatch, "code_verifier 校验失败");
+  if (s.last != QrStatus::Confirmed) return login_refusal(kNotConfirmed, "用户尚未确认授权");
+  if (verifier.size() < 43 || verifier.size() > 128) return login_refusal(kVerifierLength, "code_verifier 长度须为 43-128 位");
+  if (!challenge_matches(verifier, s.challenge, s.method)) return login_refusal(kVerifierMismatch, "code_verifier 校验失败");
   s.spent = true;
   return {};
 }
