@@ -97,7 +97,8 @@ int login(const std::string& config_path, bool no_qr) {
     std::cerr << "dav115: configuration error: " << e.what() << "\n";
     return kUsageError;
   }
-  // Warnings only: the terminal belongs to the QR code and the status lines.
+  // Warnings only, on stderr: stdout belongs to the QR code and the status lines.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dav115-login"));
   dav115::app::setup_logging("warn");
   return dav115::app::login(cfg, dav115::app::LoginOptions{!no_qr, config_path});
 }
