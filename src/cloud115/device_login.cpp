@@ -24,7 +24,10 @@ net::Request passport_post(const config::Cloud115& cfg, const std::string& path,
                  {"Accept", "application/json"}};
   req.body = net::form_encode(form);
   req.timeout = cfg.request_timeout;
-  req.idempotent = false;  // authDeviceCode mints a code, deviceCodeToToken spends one: never sent twice
+  // Sending either twice is harmless (a spare QR code; at worst 115 refuses a code already spent), and the
+  // exchange often goes out on a pooled connection that sat idle while the user scanned: let the client
+  // resend it when that connection turns out to be closed.
+  req.idempotent = true;
   return req;
 }
 

@@ -70,7 +70,7 @@ class DeviceLogin {
   // Polls until a final status, calling `on_change` (which must outlive the call) for every new one,
   // including the final one. Transient failures are retried up to max_poll_failures in a row.
   boost::asio::awaitable<LoginPoll> wait(DeviceCode code, const std::function<void(const LoginPoll&)>& on_change);
-  // Sent once only (115 spends the uid on reading it). Throws LoginError.
+  // 115 spends the code on it: a failure here needs a new QR code. Throws LoginError.
   boost::asio::awaitable<mapping::TokenGrant> exchange(DeviceCode code);
 
  private:
