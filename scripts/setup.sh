@@ -28,7 +28,7 @@ done
 
 build_pkgs=(g++ cmake ninja-build ccache pkg-config media-types
   libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libpugixml-dev
-  libspdlog-dev libcli11-dev catch2 libutf8proc-dev libsqlite3-dev)
+  libspdlog-dev libcli11-dev catch2 libutf8proc-dev libsqlite3-dev libqrencode-dev)
 test_pkgs=(rclone cadaver davfs2 litmus ffmpeg curl procps openssl
   clang-14 libclang-rt-14-dev)  # the sanitizer build and the libFuzzer targets (scripts/test)
 

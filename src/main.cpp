@@ -1,4 +1,4 @@
-// dav115 command line: serve, check-config, hash-password, index, --demo. Exit codes: 0 ok, 1 runtime
+// dav115 command line: serve, login, check-config, hash-password, index, --demo. Exit codes: 0 ok, 1 runtime
 // failure, 2 configuration or usage error, 130 `index warm` interrupted (resumable).
 #include <malloc.h>
 #include <termios.h>
@@ -17,8 +17,10 @@
 #include "dav115/app/gateway.hpp"
 #include "dav115/app/index_command.hpp"
 #include "dav115/app/logging.hpp"
+#include "dav115/app/login_command.hpp"
 #include "dav115/config/config.hpp"
 #include "dav115/http/password_hash.hpp"
+#include "dav115/store/token_state.hpp"
 
 #ifndef DAV115_VERSION
 #define DAV115_VERSION "unknown"
@@ -68,13 +70,39 @@ std::optional<dav115::config::Config> load_or_report(const std::string& path) {
   }
 }
 
+// Whether serve has a token to start from: the config's, or a pair a login (or an earlier run) stored.
+// A corrupt token file counts: the gateway then stops with the reason instead of suggesting a login.
+bool has_tokens(const dav115::config::Config& cfg) {
+  if (!cfg.cloud115.refresh_token.empty() || !cfg.cloud115.access_token.empty()) return true;
+  try {
+    auto stored = dav115::store::load_token_record(dav115::store::token_file(cfg.state_dir));
+    return stored && !stored->refresh_token.empty();
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
 int serve(const std::string& config_path) {
   auto loaded = load_or_report(config_path);
   if (!loaded) return kUsageError;
   dav115::config::Config cfg = std::move(*loaded);
+  if (!has_tokens(cfg)) {
+    std::cerr << "dav115: no 115 login yet: run `dav115 login --config " << config_path
+              << "` (or set cloud115.refresh_token); state_dir " << cfg.state_dir << " holds no tokens\n";
+    return kUsageError;
+  }
   dav115::app::setup_logging(cfg.log_level);
   dav115::app::Gateway gateway(std::move(cfg), dav115::app::GatewayOptions{DAV115_VERSION});
   return gateway.run();
+}
+
+int login(const std::string& config_path, bool no_qr) {
+  auto cfg = load_or_report(config_path);
+  if (!cfg) return kUsageError;
+  // Warnings only, on stderr: stdout belongs to the QR code and the status lines.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dav115-login"));
+  dav115::app::setup_logging("warn");
+  return dav115::app::login(*cfg, dav115::app::LoginOptions{!no_qr, config_path});
 }
 
 int check_config(const std::string& config_path) {
@@ -158,6 +186,13 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--demo", serve_demo, "Serve the fake115 emulator's drive instead (no config needed)");
   serve_cmd->add_option("--listen", demo_listen, "With --demo: listen URL (default http://127.0.0.1:8080)");
 
+  auto* login_cmd = app.add_subcommand(
+      "login", "Log in to 115 with its app (QR code) and store the tokens in state_dir; refused while a gateway runs");
+  std::string login_config;
+  bool login_no_qr = false;
+  login_cmd->add_option("--config,-c", login_config, "Configuration file (JSON)")->required();
+  login_cmd->add_flag("--no-qr", login_no_qr, "Print the QR code's content instead of drawing it");
+
   auto* check_cmd = app.add_subcommand("check-config", "Validate a configuration file without serving");
   std::string check_path;
   check_cmd->add_option("file", check_path, "Configuration file (JSON)")->required();
@@ -208,6 +243,7 @@ int main(int argc, char** argv) {
       }
       return serve(serve_config);
     }
+    if (*login_cmd) return login(login_config, login_no_qr);
     if (*check_cmd) return check_config(check_path);
     if (*hash_cmd) return hash_password(password_stdin);
     if (*stats_cmd)

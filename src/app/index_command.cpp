@@ -287,8 +287,9 @@ int index_warm(const config::Config& cfg, const std::string& path, const std::st
   }
   if (token_dead || (outcome && outcome->kind == WarmOutcome::Kind::ReauthRequired)) {
     std::cerr << "dav115: the 115 token is no longer valid (" << (outcome ? outcome->message : api.status().last_error)
-              << "): re-authorise, put the new refresh_token in the configuration (or DAV115_REFRESH_TOKEN), then "
-                 "run warm again to resume\n";
+              << "): log in again with `dav115 login --config " << config_path
+              << "` (or put a new refresh_token in the configuration or DAV115_REFRESH_TOKEN), then run warm again "
+                 "to resume\n";
     return kIndexFailure;
   }
   if (!outcome) return kIndexFailure;

@@ -16,6 +16,8 @@ ConfigChanges compare_configs(const config::Config& running, const config::Confi
   note(a.root_folder_id != b.root_folder_id, "root_folder_id");
   note(a.api_base != b.api_base, "api_base");
   note(a.passport_base != b.passport_base, "passport_base");
+  note(a.qrcode_base != b.qrcode_base, "qrcode_base");
+  note(a.app_id != b.app_id, "app_id");
   note(a.user_agent != b.user_agent, "user_agent");
   note(a.page_size != b.page_size, "page_size");
   note(a.rate_limit != b.rate_limit, "rate_limit");

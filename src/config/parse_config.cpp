@@ -20,6 +20,8 @@ void read_cloud115(Fields& f, Cloud115& c) {
   f.text("root_folder_id", c.root_folder_id);
   f.text("api_base", c.api_base);
   f.text("passport_base", c.passport_base);
+  f.text("qrcode_base", c.qrcode_base);
+  f.text("app_id", c.app_id);
   f.text("user_agent", c.user_agent);
   f.whole("page_size", c.page_size, -1000000, 1000000);  // range checked by validate() with its own message
   f.flag("list_changes_first", c.list_changes_first);

@@ -16,9 +16,10 @@ std::string summary(const Config& cfg) {
   if (cfg.users.empty()) o << "(none)";
   o << "\nallow_anonymous: " << (cfg.allow_anonymous ? "yes" : "no")
     << "\ncloud115:        api " << cfg.cloud115.api_base << ", passport " << cfg.cloud115.passport_base
+    << ", qrcode " << cfg.cloud115.qrcode_base << ", app id " << (cfg.cloud115.app_id.empty() ? "not set" : cfg.cloud115.app_id)
     << ", root folder " << cfg.cloud115.root_folder_id << ", page size " << cfg.cloud115.page_size << ", "
     << cfg.cloud115.rate_limit.qps << " qps (burst " << cfg.cloud115.rate_limit.burst << ")"
-    << "\n                 refresh token " << set_or_not(cfg.cloud115.refresh_token) << ", access token "
+    << "\n                 refresh token " << (cfg.cloud115.refresh_token.empty() ? "not set (the pair from `dav115 login` in state_dir)" : "set") << ", access token "
     << set_or_not(cfg.cloud115.access_token) << ", verify_tls " << (cfg.cloud115.verify_tls ? "yes" : "no")
     << "\ncache:           listings " << cfg.cache.listing_ttl.count() << " s, quota " << cfg.cache.quota_ttl.count()
     << " s, at most " << cfg.cache.max_cached_folders << " folders"

@@ -121,13 +121,14 @@ void check_delivery(const Delivery& d) {
 }
 
 void check_cloud115(const Cloud115& c) {
-  if (c.refresh_token.empty())
-    throw ConfigError("cloud115.refresh_token", "no refresh token: set it in the config or in DAV115_REFRESH_TOKEN");
   if (c.root_folder_id.empty() ||
       !std::all_of(c.root_folder_id.begin(), c.root_folder_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
     throw ConfigError("cloud115.root_folder_id", "must be a decimal folder id (\"0\" = the drive root)");
   check_base_url("cloud115.api_base", c.api_base);
   check_base_url("cloud115.passport_base", c.passport_base);
+  check_base_url("cloud115.qrcode_base", c.qrcode_base);
+  if (!std::all_of(c.app_id.begin(), c.app_id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    throw ConfigError("cloud115.app_id", "must be the decimal APP ID of a 115 Open Platform app");
   if (c.user_agent.empty()) throw ConfigError("cloud115.user_agent", "must not be empty");
   if (c.page_size < 1 || c.page_size > 1150)
     throw ConfigError("cloud115.page_size", "must be between 1 and 1150, got " + std::to_string(c.page_size));

@@ -97,19 +97,24 @@ void AuthState::revoke() {
   revoked_ = true;
 }
 
-std::string AuthState::reauthorize() {
-  std::string fresh;
+std::string AuthState::reauthorize() { return authorize_new_login().refresh_token; }
+
+RefreshResult AuthState::authorize_new_login() {
+  RefreshResult r;
   {
     std::lock_guard lk(mu_);
     dead_refresh_.insert(current_refresh_);
     for (auto& [token, a] : access_) a.expires_at = std::min(a.expires_at, Clock::now());
-    current_refresh_ = fresh = random_token();
+    current_refresh_ = random_token();
     current_access_ = random_token();
     access_[current_access_] = {Clock::now() + settings_.access_ttl};
     revoked_ = false;
+    r.access_token = current_access_;
+    r.refresh_token = current_refresh_;
+    r.expires_in = static_cast<long>(settings_.access_ttl.count());
   }
-  if (on_refresh_token_) on_refresh_token_(fresh);
-  return fresh;
+  if (on_refresh_token_) on_refresh_token_(r.refresh_token);
+  return r;
 }
 
 std::string AuthState::access_token() const {

@@ -46,6 +46,8 @@ class AuthState {
   // A new authorization (the user scanned the QR code again): a fresh pair, the old refresh token dead,
   // the revocation lifted. Returns the new refresh token.
   std::string reauthorize();
+  // The same, answering with the whole new pair (a QR login through deviceCodeToToken).
+  RefreshResult authorize_new_login();
 
   std::string access_token() const;
   std::string refresh_token() const;

@@ -66,6 +66,8 @@ nlohmann::json apply_control(Emulator& emu, const nlohmann::json& doc) {
   if (doc.value("expire_access_token", false)) emu.auth.expire_access_now();
   if (doc.value("revoke_refresh_token", false)) emu.auth.revoke();
   if (doc.value("reauthorize", false)) out["refresh_token"] = emu.auth.reauthorize();
+  if (doc.contains("device_login"))  // what the next QR logins do, one status per poll
+    emu.device_logins.set_script(doc["device_login"].at("script").get<std::vector<std::string>>());
   if (doc.contains("rate_limit")) {
     const auto& r = doc["rate_limit"];
     emu.limiter.configure(r.value("qps", emu.opts.qps), r.value("burst", emu.opts.burst),
@@ -86,6 +88,7 @@ std::optional<ApiReply> handle_control(Emulator& emu, const std::string& method,
     nlohmann::json j = emu.stats.to_json();
     j["refresh_count"] = emu.auth.refresh_count();
     j["dead_refresh_token_uses"] = emu.auth.dead_refresh_token_uses();
+    j["device_logins_started"] = emu.device_logins.started();
     j["access_token"] = emu.auth.access_token();
     j["refresh_token"] = emu.auth.refresh_token();
     j["access_expires_at"] = emu.auth.access_expires_at();

@@ -55,6 +55,7 @@ Emulator::Emulator(Options o, std::string dir, std::shared_ptr<const TreeModel> 
                         std::chrono::seconds(opts.min_refresh_interval)},
            opts.refresh_token, opts.access_token,
            [d = state_dir](const std::string& rt) { write_file_atomically(d + "/refresh_token", rt); }),
+      device_logins(opts.app_id),
       limiter(opts.qps, opts.burst, opts.daily_quota),
       uploads(opts.upload_dir.empty() ? state_dir + "/oss" : opts.upload_dir),
       cdn_secret(AuthState::random_token()),

@@ -11,6 +11,7 @@
 
 #include "auth_state.hpp"
 #include "content.hpp"
+#include "device_login.hpp"
 #include "faults.hpp"
 #include "options.hpp"
 #include "rate_limit.hpp"
@@ -65,6 +66,7 @@ class Emulator {
 
   Sha1Store sha1s;
   AuthState auth;
+  DeviceLogins device_logins;  // the QR login (endpoints_device.cpp)
   RateLimiter limiter;
   Faults faults;
   Stats stats;

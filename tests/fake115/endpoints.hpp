@@ -14,6 +14,10 @@ namespace dav115::fake115 {
 using ApiHandler = std::function<ApiReply(Emulator&, const ApiRequest&)>;
 
 ApiReply handle_refresh_token(Emulator& emu, const ApiRequest& req);
+// endpoints_device.cpp: the QR login (passport host, and the qrcode host's status long poll)
+ApiReply handle_auth_device_code(Emulator& emu, const ApiRequest& req);
+ApiReply handle_qr_status(Emulator& emu, const ApiRequest& req);
+ApiReply handle_device_code_to_token(Emulator& emu, const ApiRequest& req);
 ApiReply handle_list_files(Emulator& emu, const ApiRequest& req);
 ApiReply handle_search(Emulator& emu, const ApiRequest& req);
 ApiReply handle_get_info(Emulator& emu, const ApiRequest& req);
@@ -35,7 +39,7 @@ ApiReply handle_upload_resume(Emulator& emu, const ApiRequest& req);
 
 // proapi path -> handler (every one needs the bearer token).
 const std::map<std::string, ApiHandler>& proapi_handlers();
-// passportapi path -> handler (no bearer token).
+// passportapi (and qrcodeapi) path -> handler (no bearer token).
 const std::map<std::string, ApiHandler>& passport_handlers();
 
 // Shared by the handlers: 115's JSON for one entry in a listing / in search results.

@@ -10,7 +10,12 @@ ApiReply handle_refresh_token(Emulator& emu, const ApiRequest& req) {
 }
 
 const std::map<std::string, ApiHandler>& passport_handlers() {
-  static const std::map<std::string, ApiHandler> handlers = {{"/open/refreshToken", handle_refresh_token}};
+  static const std::map<std::string, ApiHandler> handlers = {
+      {"/open/refreshToken", handle_refresh_token},
+      {"/open/authDeviceCode", handle_auth_device_code},
+      {"/open/deviceCodeToToken", handle_device_code_to_token},
+      {"/get/status/", handle_qr_status},  // qrcodeapi.115.com: every host is this one port
+  };
   return handlers;
 }
 

@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   app.add_option("--min-refresh-interval", opts.min_refresh_interval,
                  "Refreshing again sooner than this many seconds gives 40140117 (0 = off)")
       ->capture_default_str();
+  app.add_option("--app-id", opts.app_id, "The APP ID (client_id) the QR login accepts")->capture_default_str();
   app.add_option("--link-ttl", opts.link_ttl, "CDN link lifetime, seconds")->capture_default_str();
   app.add_option("--cdn-max-conns", opts.cdn_max_conns, "Simultaneous downloads allowed per CDN link (c=; 0 = unlimited)")
       ->capture_default_str();

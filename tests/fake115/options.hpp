@@ -20,6 +20,7 @@ struct Options {
   int access_ttl = 7200;            // seconds
   int old_access_grace = 0;         // seconds the previous access token survives a refresh
   int min_refresh_interval = 0;     // seconds; 0 = off
+  std::string app_id = "100000001"; // the only client_id the QR login (authDeviceCode) accepts
 
   int link_ttl = 3600;              // CDN link lifetime, seconds
   int cdn_max_conns = 2;            // `c` in CDN links; 0 = unlimited

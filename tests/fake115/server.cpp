@@ -234,7 +234,7 @@ class Session {
       if (!reply) co_return co_await write_simple(sock_, req, 404, "text/plain", "no such control endpoint\n");
       co_return co_await write_simple(sock_, req, reply->status, reply->content_type, reply->body);
     }
-    if (t.path.rfind("/open/", 0) == 0) co_return co_await serve_api(req, std::move(t));
+    if (t.path.rfind("/open/", 0) == 0 || t.path == "/get/status/") co_return co_await serve_api(req, std::move(t));
     co_return co_await write_simple(sock_, req, 404, "text/plain", "not found\n");
   }
 

@@ -61,11 +61,11 @@ nlohmann::json Gateway::default_config(Fake115& emu) const {
   };
 }
 
-Gateway::Gateway(Fake115& emu, const nlohmann::json& overrides) : state_dir_(temp_dir("dav115-gw")) {
+Gateway::Gateway(Fake115& emu, const nlohmann::json& overrides, bool start_now) : state_dir_(temp_dir("dav115-gw")) {
   config_ = default_config(emu);
   if (!overrides.is_null()) config_.merge_patch(overrides);
   write_config();
-  start();
+  if (start_now) start();
 }
 
 Gateway::~Gateway() { stop(); }

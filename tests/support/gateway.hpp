@@ -18,7 +18,8 @@ class Gateway {
   static constexpr const char* kPassword = "s3cret-pass";
 
   // `overrides` is merged (JSON merge patch) into the default test config; see default_config().
-  explicit Gateway(Fake115& emulator, const nlohmann::json& overrides = {});
+  // With `start_now` false the config is written but the process not started (call start()).
+  explicit Gateway(Fake115& emulator, const nlohmann::json& overrides = {}, bool start_now = true);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;

@@ -42,11 +42,15 @@ struct RateLimit {
 };
 
 struct Cloud115 {
+  // Optional: `dav115 login` stores a pair in state_dir instead. When set, it wins over a stored pair
+  // that does not descend from it (the user pasted a new one).
   std::string refresh_token;            // or DAV115_REFRESH_TOKEN
   std::string access_token;             // optional; or DAV115_ACCESS_TOKEN
   std::string root_folder_id = "0";
   std::string api_base = "https://proapi.115.com";
   std::string passport_base = "https://passportapi.115.com";
+  std::string qrcode_base = "https://qrcodeapi.115.com";  // the QR login's status long poll
+  std::string app_id;                   // APP ID (client_id) of the 115 Open Platform app `dav115 login` uses
   std::string user_agent = "dav115/0.1";
   int page_size = 1150;                 // 1..1150
   // Re-list a known folder newest-first (o=user_utime, asc=0) and stop at the first unchanged entry.

@@ -385,7 +385,7 @@ TEST_CASE("secrets come from the environment, which wins when set and non-empty"
   CleanEnv env;
   json j = minimal();
   j["cloud115"]["refresh_token"] = "";
-  CHECK(error_setting(j) == "cloud115.refresh_token");
+  CHECK(parse_config(j.dump()).cloud115.refresh_token.empty());  // `dav115 login` may have stored a pair
 
   setenv("DAV115_REFRESH_TOKEN", "rt-env", 1);
   setenv("DAV115_ACCESS_TOKEN", "at-env", 1);
@@ -443,6 +443,27 @@ TEST_CASE("validate() checks a config built in code") {
   CHECK(c.mount_path == "/dav/");
   c.cloud115.page_size = 5000;
   CHECK_THROWS_AS(dav115::config::validate(c), ConfigError);
+}
+
+TEST_CASE("cloud115.app_id and qrcode_base: defaults, read, checked") {
+  CleanEnv env;
+  json j = minimal();
+  Config c = parse_config(j.dump());
+  CHECK(c.cloud115.app_id.empty());
+  CHECK(c.cloud115.qrcode_base == "https://qrcodeapi.115.com");
+  j["cloud115"]["app_id"] = "100000001";
+  j["cloud115"]["qrcode_base"] = "http://127.0.0.1:9";
+  c = parse_config(j.dump());
+  CHECK(c.cloud115.app_id == "100000001");
+  CHECK(c.cloud115.qrcode_base == "http://127.0.0.1:9");
+  j["cloud115"]["app_id"] = "app-1";
+  CHECK(error_setting(j) == "cloud115.app_id");
+  j["cloud115"]["app_id"] = "100000001";
+  j["cloud115"]["qrcode_base"] = "qrcodeapi.115.com";
+  CHECK(error_setting(j) == "cloud115.qrcode_base");
+  j["cloud115"].erase("refresh_token");  // no token at all is a valid config: `serve` decides
+  j["cloud115"]["qrcode_base"] = "https://qrcodeapi.115.com";
+  CHECK(error_setting(j).empty());
 }
 
 TEST_CASE("limits.max_propfind_properties: default 200, read, and kept within 1..100000") {
