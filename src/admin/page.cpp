@@ -51,8 +51,6 @@ std::string row(std::string_view label, std::string_view id, const std::string& 
   return r + ">" + value + "</td></tr>\n";
 }
 
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
-
 const char* kStyle =
     "body{font:15px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:56em;padding:0 1em;color:#222}"
     "h1 small{font-size:55%;color:#666}h2{font-size:110%;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}"
