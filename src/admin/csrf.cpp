@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <charconv>
+#include <cstdint>
 #include <stdexcept>
 
 namespace dav115::admin {

@@ -112,8 +112,8 @@ boost::asio::awaitable<util::HttpResponse> Handler::handle(const util::HttpReque
     r.head_only = req.method == "HEAD";
     co_return r;
   }
-  for (std::string_view action : {"start", "poll"}) {
-    if (path != "/admin/login/" + std::string(action)) continue;
+  const std::string_view action = path == "/admin/login/start" ? "start" : path == "/admin/login/poll" ? "poll" : "";
+  if (!action.empty()) {
     if (req.method != "POST") {
       auto r = plain(405, "Method Not Allowed");
       r.set("Allow", "POST");

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
+#include <string_view>
 
 #include "dav115/admin/csrf.hpp"
 #include "dav115/admin/login.hpp"
