@@ -4,7 +4,8 @@ namespace dav115::app {
 
 namespace {
 
-const char* token_state_name(cloud115::TokenState s) {
+// (Not named token_state_name: health.cpp has one, and both may share a unity batch.)
+const char* admin_token_state(cloud115::TokenState s) {
   switch (s) {
     case cloud115::TokenState::Valid: return "valid";
     case cloud115::TokenState::Refreshing: return "refreshing";
@@ -30,7 +31,7 @@ admin::Status admin_status(const AdminInputs& in, const config::Config& cfg) {
   s.now = in.now;
 
   const auto& u = in.upstream;
-  s.token.state = token_state_name(u.token);
+  s.token.state = admin_token_state(u.token);
   s.token.access_expires_at = u.access_expires_at;
   s.token.last_refresh_at = u.last_refresh_at;
   s.token.origin = describe_origin(u.origin);
