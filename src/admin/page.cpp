@@ -55,7 +55,7 @@ const char* kStyle =
     "body{font:15px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:56em;padding:0 1em;color:#222}"
     "h1 small{font-size:55%;color:#666}h2{font-size:110%;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}"
     "table{border-collapse:collapse}th{text-align:left;font-weight:normal;color:#555;padding:.15em 1.5em .15em 0;"
-    "vertical-align:top}td{padding:.15em 0}.ok{color:#176c2d;font-weight:bold}.bad{color:#b00020;font-weight:bold}"
+    "vertical-align:top}td{padding:.15em 1.5em .15em 0}.ok{color:#176c2d;font-weight:bold}.bad{color:#b00020;font-weight:bold}"
     ".warn{color:#8a5300;font-weight:bold}code{font-size:90%}#qr img{width:18em;height:18em;image-rendering:pixelated}"
     "button{font:inherit;padding:.4em 1em}";
 
