@@ -2,7 +2,7 @@
 # Installs whatever is missing (Debian 12 packages only), then configures and builds dav115.
 # Idempotent and quick when everything is already there.
 #   scripts/setup.sh [--test] [--build-dir DIR] [--target T ...]
-#     --test      also install the tools the test suite drives (rclone, cadaver, ffmpeg, curl, ...)
+#     --test      also install the tools the test suite drives (rclone, cadaver, ffmpeg, curl, chromium, ...)
 #                 and the bench tools (the suite runs the bench smoke test)
 #     --bench     install the benchmark's tools (wrk, hyperfine, ab, nginx with dav_ext, rclone; bench/run.sh)
 #     --target T  build only these targets (default: everything)
@@ -30,6 +30,7 @@ build_pkgs=(g++ cmake ninja-build ccache pkg-config media-types
   libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libpugixml-dev
   libspdlog-dev libcli11-dev catch2 libutf8proc-dev libsqlite3-dev libqrencode-dev)
 test_pkgs=(rclone cadaver davfs2 litmus ffmpeg curl procps openssl
+  chromium  # integration.admin_browser_test renders the admin page headless
   clang-14 libclang-rt-14-dev)  # the sanitizer build and the libFuzzer targets (scripts/test)
 
 bench_pkgs=(wrk hyperfine apache2-utils nginx-extras rclone curl python3 procps)

@@ -2,19 +2,26 @@
 // listening, then wait for signals (SIGTERM/SIGINT drain and stop, SIGHUP reloads the 115 settings).
 #include "dav115/app/gateway.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "dav115/admin/handler.hpp"
+#include "dav115/app/admin_status.hpp"
 #include "dav115/app/health.hpp"
 #include "dav115/app/reload.hpp"
 #include "dav115/app/router.hpp"
@@ -27,6 +34,7 @@
 #include "dav115/store/property_store_async.hpp"
 #include "dav115/store/spool.hpp"
 #include "dav115/store/state_lock.hpp"
+#include "dav115/util/metrics.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/handler.hpp"
 
@@ -88,6 +96,38 @@ void warn_about_plain_http(const config::Config& cfg) {
       plain += (plain.empty() ? "" : " and ") + *base;
   if (!plain.empty())
     spdlog::warn("{} is plain http: tokens travel unencrypted (acceptable only for the fake115 emulator)", plain);
+}
+
+// The index figures come from SQLite: read on the index's reader thread, never on an I/O thread.
+asio::awaitable<IndexReading> read_index_figures(asio::any_io_executor readers, std::string state_dir) {
+  const auto caller = co_await asio::this_coro::executor;
+  co_await asio::post(readers, asio::bind_executor(readers, asio::use_awaitable));
+  IndexReading reading;
+  try {
+    reading.stats = store::read_index_stats(state_dir);
+  } catch (const std::exception& e) {
+    reading.error = e.what();
+  }
+  co_await asio::post(caller, asio::bind_executor(caller, asio::use_awaitable));
+  co_return reading;
+}
+
+// Everything the admin page shows, taken now. `index_readers` is empty when there is no index.
+asio::awaitable<admin::Status> gather_admin_status(const cloud115::Api* api, const vfs::Tree* tree,
+                                                   const config::Config* cfg,
+                                                   std::optional<asio::any_io_executor> index_readers,
+                                                   std::string version) {
+  AdminInputs in;
+  if (index_readers) {
+    auto reading = read_index_figures(*index_readers, cfg->state_dir);
+    in.index = co_await std::move(reading);
+  }
+  in.upstream = api->status();
+  in.cache = tree->stats();
+  in.calls_total = static_cast<std::uint64_t>(util::Metrics::global().sum("dav115_upstream_calls_total"));
+  in.now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  in.version = std::move(version);
+  co_return admin_status(in, *cfg);
 }
 
 }  // namespace
@@ -204,6 +244,19 @@ int Gateway::run() {
   http::Server server(
       ioc, cfg, [&router](util::HttpRequest& req) { return router(req); },
       [&api, &tree, version] { return health_report(api.status(), tree.stats(), version); });
+  // The admin page exists only when some user may open it: otherwise /admin stays a path of the drive.
+  std::optional<admin::Handler> admin_handler;
+  if (std::any_of(cfg.users.begin(), cfg.users.end(), [](const config::User& u) { return u.admin; })) {
+    std::optional<asio::any_io_executor> readers;
+    if (index) readers = index_readers.get_executor();
+    admin::StatusProvider status = [&api, &tree, &cfg, readers, version] {
+      return gather_admin_status(&api, &tree, &cfg, readers, version);
+    };
+    // The "Log in with 115" button plugs in here (issue 12: the device-code login); none yet.
+    std::shared_ptr<admin::LoginProvider> login;
+    admin_handler.emplace(std::move(status), std::move(login));
+    server.set_admin_handler([&admin_handler](util::HttpRequest& req) { return admin_handler->handle(req); });
+  }
   // Write methods are refused before their body is read (405 + Allow, not 413).
   server.set_method_refusal([read_only = cfg.read_only](std::string_view method) -> std::optional<util::HttpResponse> {
     if (read_only && method != "OPTIONS" && method != "PROPFIND" && webdav::Handler::handles(method))

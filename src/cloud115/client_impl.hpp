@@ -15,6 +15,7 @@
 #include "dav115/cloud115/rate_governor.hpp"
 #include "dav115/cloud115/token_saver.hpp"
 #include "dav115/store/token_state.hpp"
+#include "dav115/util/daily_counter.hpp"
 #include "dav115/util/single_flight.hpp"
 #include "oss_request.hpp"
 #include "write_gate.hpp"
@@ -49,6 +50,8 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   SteadyClock::time_point refresh_not_before{};  // after 40140117
   std::string last_error;
   std::uint64_t refreshes = 0;
+  std::int64_t last_refresh_at = 0;  // unix seconds
+  TokenOrigin origin = TokenOrigin::Unknown;
   bool stopped = false;
   std::uint64_t timer_id = 0;
   std::shared_ptr<boost::asio::steady_timer> refresh_timer;
@@ -106,6 +109,8 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   void forget_sts(const std::string& key_id);
 };
 
+// Counts one call in the metrics and in the calls of the day (the process has one 115 client).
 void count_upstream_call(const std::string& endpoint, const std::string& result);
+util::DailyCounter& upstream_calls_today();
 
 }  // namespace dav115::cloud115

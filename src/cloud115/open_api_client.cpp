@@ -17,8 +17,14 @@ namespace dav115::cloud115 {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
+util::DailyCounter& upstream_calls_today() {
+  static util::DailyCounter counter;
+  return counter;
+}
+
 void count_upstream_call(const std::string& endpoint, const std::string& result) {
   util::Metrics::global().add("dav115_upstream_calls_total", {{"endpoint", endpoint}, {"result", result}});
+  upstream_calls_today().add(unix_now());
 }
 
 namespace {
@@ -216,6 +222,9 @@ UpstreamStatus OpenApiClient::Impl::status() const {
   s.last_error = last_error;
   s.refreshes = refreshes;
   s.persist_error = persist_error;
+  s.last_refresh_at = last_refresh_at;
+  s.origin = origin;
+  s.calls_today = upstream_calls_today().today(unix_now());
   return s;
 }
 

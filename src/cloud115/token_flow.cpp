@@ -143,6 +143,9 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
       throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + ec.message());
     auto persisted = store::load_token_record(store::token_file(state_dir));
     tokens = store::choose_token_record(persisted, cfg.refresh_token, cfg.access_token);
+    const bool from_state = persisted && !persisted->refresh_token.empty() &&
+                            tokens.refresh_token == persisted->refresh_token;
+    origin = from_state ? TokenOrigin::StateDir : TokenOrigin::Config;
     expired = access_token_expired(tokens);  // before updated_at moves: it dates the lifetime
     tokens.updated_at = unix_now();
     initial = tokens;
@@ -356,6 +359,7 @@ asio::awaitable<void> OpenApiClient::Impl::refresh_once(std::uint64_t seen_gener
     tokens = next;  // the old refresh token is dead now: use the new pair even if it is not on disk
     token_state = TokenState::Valid;
     ++refreshes;
+    last_refresh_at = unix_now();
     count_refresh("ok");
     spdlog::info("cloud115: access token refreshed (valid for {} s)", expires_in);
     schedule_refresh_locked();
@@ -417,6 +421,7 @@ void OpenApiClient::Impl::reload(const config::Cloud115& new_cfg) {
   next.generation = tokens.generation + 1;
   next.updated_at = unix_now();
   tokens = next;
+  origin = TokenOrigin::Reload;
   persist_current_locked();
   token_state = tokens.access_token.empty() ? TokenState::Unknown : TokenState::Valid;
   reauth_logged = false;

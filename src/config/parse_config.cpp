@@ -128,6 +128,7 @@ void read_users(Fields& f, Config& cfg) {
     u.text("name", user.name);
     u.text("password_hash", user.password_hash);
     u.flag("read_only", user.read_only);
+    u.flag("admin", user.admin);
     u.finish();
     cfg.users.push_back(std::move(user));
   }

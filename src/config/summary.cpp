@@ -12,7 +12,8 @@ std::string summary(const Config& cfg) {
   o << "listen:          ";
   for (std::size_t i = 0; i < cfg.listen.size(); ++i) o << (i ? ", " : "") << to_string(cfg.listen[i]);
   o << "\nmount_path:      " << cfg.mount_path << "\nusers:           ";
-  for (std::size_t i = 0; i < cfg.users.size(); ++i) o << (i ? ", " : "") << cfg.users[i].name;
+  for (std::size_t i = 0; i < cfg.users.size(); ++i)
+    o << (i ? ", " : "") << cfg.users[i].name << (cfg.users[i].admin ? " (admin)" : "");
   if (cfg.users.empty()) o << "(none)";
   o << "\nallow_anonymous: " << (cfg.allow_anonymous ? "yes" : "no")
     << "\ncloud115:        api " << cfg.cloud115.api_base << ", passport " << cfg.cloud115.passport_base

@@ -163,6 +163,7 @@ void Server::Impl::close_listeners() {
 
 void Server::set_public_paths(PublicPathPredicate pred) { impl_->is_public = std::move(pred); }
 void Server::set_method_refusal(MethodRefusal refusal) { impl_->refuse_method = std::move(refusal); }
+void Server::set_admin_handler(RequestHandler admin) { impl_->admin = std::move(admin); }
 
 Server::Server(asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health)
     : impl_(std::make_shared<Impl>(ioc, cfg, std::move(handler), std::move(health))) {

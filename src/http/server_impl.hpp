@@ -37,6 +37,7 @@ struct Server::Impl {
   RequestHandler handler;
   HealthProvider health;
   PublicPathPredicate is_public;
+  RequestHandler admin;           // /admin and below, for admin users only; empty = not served
   MethodRefusal refuse_method;    // methods answered without reading their body  // targets served without Basic auth (signed download-proxy links)
   Authenticator auth;
   TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client

@@ -82,6 +82,9 @@ struct ApiError : std::runtime_error {
 
 // Health of the upstream, for /healthz.
 enum class TokenState { Valid, Refreshing, ReauthRequired, Unknown };
+// Where the token pair in use came from: the config (or its environment variables) at start, the
+// pair saved in state_dir at start, or a new refresh token adopted on SIGHUP.
+enum class TokenOrigin { Unknown, Config, StateDir, Reload };
 
 struct UpstreamStatus {
   TokenState token = TokenState::Unknown;
@@ -91,6 +94,9 @@ struct UpstreamStatus {
   std::string last_error;              // human text of the last upstream failure (no secrets)
   std::uint64_t refreshes = 0;
   std::string persist_error;           // the token pair in use could not be saved (retrying); empty = saved
+  std::int64_t last_refresh_at = 0;    // unix seconds of this process's last successful refresh; 0 = none
+  TokenOrigin origin = TokenOrigin::Unknown;
+  std::uint64_t calls_today = 0;       // API calls of every kind and result since midnight UTC+8 (115's day)
 };
 
 }  // namespace dav115::cloud115

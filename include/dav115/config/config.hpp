@@ -30,6 +30,7 @@ struct User {
   std::string name;
   std::string password_hash;  // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>" (see http/password_hash.hpp)
   bool read_only = false;     // this user may read but never write
+  bool admin = false;         // may open the admin page /admin/ (token, upstream and cache state)
 
   bool operator==(const User&) const = default;
 };

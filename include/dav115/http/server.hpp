@@ -1,7 +1,8 @@
 #pragma once
 // The network front of the gateway: accepts HTTP/1.1 and HTTPS connections, enforces limits and
-// timeouts, authenticates, answers /healthz and /metrics, logs and counts every request, and hands
-// everything else to the RequestHandler as a protocol-neutral util::HttpRequest.
+// timeouts, authenticates, answers /healthz and /metrics, lets only admin users reach /admin/, logs
+// and counts every request, and hands everything else to the RequestHandler as a protocol-neutral
+// util::HttpRequest.
 // Beast stays inside src/http/.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -40,6 +41,10 @@ class Server {
   // Call before start().
   void set_public_paths(PublicPathPredicate pred);
   void set_method_refusal(MethodRefusal refusal);  // call before start()
+  // Requests for /admin and below (at the host root, whatever mount_path) go to `admin` instead of the
+  // handler, after Basic auth by a user with `admin: true`: never anonymous, even with allow_anonymous
+  // (401 with the challenge); other users get 403. Unset = no admin page. Call before start().
+  void set_admin_handler(RequestHandler admin);
   void start();                                    // binds every cfg.listen address; throws std::runtime_error
   std::vector<std::uint16_t> bound_ports() const;  // actual ports (listen port 0 = ephemeral), in cfg.listen order
   // Stop accepting, let in-flight requests finish (up to `grace`), close idle keep-alive connections.

@@ -119,6 +119,10 @@ TEST_CASE("20 concurrent calls on a rejected access token cause exactly one refr
   CHECK(fake.refresh_calls == 1);
   CHECK(client.status().refreshes == 1);
   CHECK(client.status().token == TokenState::Valid);
+  // What the admin page shows: where the pair came from, when it was refreshed, the calls of the day.
+  CHECK(client.status().origin == TokenOrigin::Config);
+  CHECK(client.status().last_refresh_at > 0);
+  CHECK(client.status().calls_today >= 1);  // (>= 41 unless the day turned meanwhile)
   auto saved = store::load_token_record(store::token_file(dir.path));
   REQUIRE(saved);
   CHECK(saved->refresh_token == "refresh-2");
@@ -138,6 +142,8 @@ TEST_CASE("20 concurrent calls on a rejected access token cause exactly one refr
     auto entries = co_await again.list_folder("0", within(10s));
     CHECK(entries.size() == 2);
   });
+  CHECK(again.status().origin == TokenOrigin::StateDir);
+  CHECK(again.status().last_refresh_at == 0);  // none by this process
   CHECK(fake.refresh_calls == 1);
   CHECK(fake.list_auth.back() == "Bearer access-2");
   again.stop();
@@ -183,6 +189,7 @@ TEST_CASE("a dead refresh token means ReauthRequired: no more upstream calls unt
   cfg2.refresh_token = "pasted";
   client.reload(cfg2);
   CHECK(client.status().token != TokenState::ReauthRequired);
+  CHECK(client.status().origin == TokenOrigin::Reload);
   io.restart();
   std::size_t n = 0;
   run_test(io, [&]() -> asio::awaitable<void> { n = (co_await client.list_folder("0", within(5s))).size(); });

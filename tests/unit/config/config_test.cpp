@@ -525,3 +525,21 @@ TEST_CASE("per-address limits and trusted proxies are read and checked") {
   j["trusted_proxies"] = "10.0.0.1";  // a list, not a string
   CHECK(error_setting(j) == "trusted_proxies");
 }
+
+TEST_CASE("users[].admin: off by default, read per user, shown in the summary") {
+  CleanEnv env;
+  Config c = parse_config(minimal().dump());
+  REQUIRE(c.users.size() == 1);
+  CHECK_FALSE(c.users[0].admin);
+
+  json j = minimal();
+  j["users"][0]["admin"] = true;
+  j["users"].push_back({{"name", "bob"}, {"password_hash", kHash}});
+  c = parse_config(j.dump());
+  CHECK(c.users[0].admin);
+  CHECK_FALSE(c.users[1].admin);
+  CHECK(dav115::config::summary(c).find("alice (admin), bob") != std::string::npos);
+
+  j["users"][1]["admin"] = "yes";
+  CHECK(error_setting(j) == "users[1].admin");
+}

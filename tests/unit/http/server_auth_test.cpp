@@ -94,6 +94,37 @@ TEST_CASE("targets declared public skip Basic auth; everything else is still cha
   CHECK(other.status == 401);
 }
 
+TEST_CASE("/admin reaches admin users only: anonymous 401 even with allow_anonymous, other users 403") {
+  auto cfg = test_config();
+  cfg.allow_anonymous = true;
+  cfg.users[0].admin = true;
+  cfg.users.push_back({"bob", http::hash_password("pw", 1000)});
+  TestServer s(cfg, {}, {}, [](util::HttpRequest& req) -> boost::asio::awaitable<util::HttpResponse> {
+    co_return util::text_response(200, "admin page for " + req.user);
+  });
+  RawClient c(s.port());
+  auto ask = [&](const std::string& target, const std::string& auth) {
+    REQUIRE(c.send(request("GET", target, auth)));
+    auto r = c.read_response();
+    REQUIRE(r);
+    return *r;
+  };
+  auto anonymous = ask("/admin/", "");
+  CHECK(anonymous.status == 401);
+  CHECK_FALSE(anonymous.header("www-authenticate").empty());
+  CHECK(ask("/admin", "").status == 401);
+  auto bob = ask("/admin/", basic("bob", "pw"));
+  CHECK(bob.status == 403);
+  CHECK(bob.body.find("admin page for") == std::string::npos);  // the handler never ran
+  auto alice = ask("/admin/login/poll?session=x", basic("alice", "secret"));
+  CHECK(alice.status == 200);
+  CHECK(alice.body == "admin page for alice\n");
+  // Everything else keeps its rules: anonymous reading goes to the handler.
+  auto other = ask("/administrator", "");
+  CHECK(other.status == 200);
+  CHECK(other.body.find("GET /administrator user= ") == 0);
+}
+
 namespace {
 // A well-formed hash whose check costs `iterations` PBKDF2 rounds (no password matches it), made
 // without paying for that derivation here.

@@ -73,12 +73,13 @@ struct TestServer {
   std::vector<std::thread> threads;
 
   explicit TestServer(config::Config cfg = test_config(), http::PublicPathPredicate public_paths = {},
-                      http::MethodRefusal refusal = {}) {
+                      http::MethodRefusal refusal = {}, http::RequestHandler admin = {}) {
     server = std::make_unique<http::Server>(
         ioc, cfg, [this](util::HttpRequest& req) { return handle(req); },
         [this] { return std::pair<bool, std::string>(healthy.load(), healthy ? "{\"ok\":true}" : "{\"ok\":false}"); });
     if (public_paths) server->set_public_paths(std::move(public_paths));
     if (refusal) server->set_method_refusal(std::move(refusal));
+    if (admin) server->set_admin_handler(std::move(admin));
     server->start();
     for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
   }
