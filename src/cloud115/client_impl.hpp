@@ -76,6 +76,9 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   void note_saved(std::uint64_t generation, const std::string& error);
   void schedule_refresh_locked(std::optional<std::chrono::seconds> delay = std::nullopt);
   void reload(const config::Cloud115& new_cfg);
+  // Uses `next` (a login's pair) from now on, saved first; see OpenApiClient::adopt_login.
+  boost::asio::awaitable<void> adopt(store::TokenRecord next);
+  boost::asio::awaitable<bool> adopt_handed_over_login();
   void stop();
 
   // --- open_api_client.cpp

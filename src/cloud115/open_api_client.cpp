@@ -239,6 +239,18 @@ OpenApiClient::~OpenApiClient() { impl_->stop(); }
 asio::awaitable<void> OpenApiClient::start() { return impl_->start(); }
 void OpenApiClient::stop() { impl_->stop(); }
 void OpenApiClient::reload(const config::Cloud115& cfg) { impl_->reload(cfg); }
+asio::awaitable<void> OpenApiClient::adopt_login(mapping::TokenGrant grant) {
+  store::TokenRecord next;
+  next.access_token = grant.access_token;
+  next.refresh_token = grant.refresh_token;
+  next.access_expires_at = unix_now() + grant.expires_in;
+  auto adopting = impl_->adopt(std::move(next));
+  co_await std::move(adopting);
+}
+asio::awaitable<bool> OpenApiClient::adopt_handed_over_login() {
+  auto adopting = impl_->adopt_handed_over_login();
+  co_return co_await std::move(adopting);
+}
 UpstreamStatus OpenApiClient::status() const { return impl_->status(); }
 
 // How many times a listing that shifted under us is started again before giving up with 503.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -51,6 +52,17 @@ net::Headers passport_headers(const std::string& user_agent) {
 }
 std::string refresh_form(const std::string& refresh_token) {
   return net::form_encode({{"refresh_token", refresh_token}});
+}
+// The pair `dav115 login` left for this gateway, if any. An unreadable one is logged and ignored
+// (the operator can run the login again); it never stops the gateway.
+std::optional<store::TokenRecord> handed_over_login(const std::filesystem::path& state_dir) {
+  const auto file = store::login_handoff_file(state_dir);
+  try {
+    return store::load_token_record(file);
+  } catch (const std::exception& e) {
+    spdlog::error("cloud115: ignoring the login handed over in {}: {}", file.string(), e.what());
+    return std::nullopt;
+  }
 }
 }  // namespace
 
@@ -135,6 +147,7 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
   namespace fs = std::filesystem;
   store::TokenRecord initial;
   bool expired = false;
+  bool take_handoff = false;
   {
     std::lock_guard lk(mu);
     std::error_code ec;
@@ -146,6 +159,14 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
     const bool from_state = persisted && !persisted->refresh_token.empty() &&
                             tokens.refresh_token == persisted->refresh_token;
     origin = from_state ? TokenOrigin::StateDir : TokenOrigin::Config;
+    // A login handed to an earlier run that stopped before taking it: newer than anything else here.
+    if (auto handed = handed_over_login(state_dir); handed && !handed->refresh_token.empty()) {
+      handed->origin_sha256 = cfg.refresh_token.empty() ? "" : store::sha256_hex(cfg.refresh_token);
+      handed->generation = tokens.generation + 1;
+      tokens = *handed;
+      origin = TokenOrigin::Login;
+      take_handoff = true;
+    }
     expired = access_token_expired(tokens);  // before updated_at moves: it dates the lifetime
     tokens.updated_at = unix_now();
     initial = tokens;
@@ -158,6 +179,11 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
     save_error = e.what();
   }
   if (!save_error.empty()) throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + save_error);
+  if (take_handoff) {
+    std::error_code ignored;
+    std::filesystem::remove(store::login_handoff_file(state_dir), ignored);
+    spdlog::info("cloud115: using the pair `dav115 login` handed over in {}", state_dir.string());
+  }
   {
     std::lock_guard lk(mu);
     if (tokens.refresh_token.empty() && tokens.access_token.empty()) {
@@ -429,6 +455,64 @@ void OpenApiClient::Impl::reload(const config::Cloud115& new_cfg) {
   last_error.clear();
   ++timer_id;  // the old schedule belonged to the old token
   spdlog::info("cloud115: adopted the refresh token from the reloaded config");
+}
+
+asio::awaitable<void> OpenApiClient::Impl::adopt(store::TokenRecord next) {
+  auto self = shared_from_this();
+  {
+    std::lock_guard lk(mu);
+    next.origin_sha256 = cfg.refresh_token.empty() ? "" : store::sha256_hex(cfg.refresh_token);
+    next.updated_at = unix_now();
+    next.generation = tokens.generation + 1;
+  }
+  // On disk before use, as after a refresh: the login may have evicted the pair in use (115 keeps two
+  // logins per app), so this pair may soon be the only one that works.
+  std::string save_error;
+  try {
+    co_await saver.save(next);
+  } catch (const std::exception& e) {
+    save_error = e.what();
+  }
+  {
+    std::lock_guard lk(mu);
+    if (next.generation <= tokens.generation) {
+      // A refresh of the old pair finished during the save: ours still wins, one generation later.
+      next.generation = tokens.generation + 1;
+      save_error.clear();
+      tokens = next;
+      persist_current_locked();
+    }
+    tokens = next;
+    origin = TokenOrigin::Login;
+    token_state = TokenState::Valid;
+    reauth_logged = false;
+    refresh_not_before = {};
+    last_error.clear();
+    last_refresh_at = unix_now();
+    ++timer_id;  // the old schedule belonged to the old pair
+    schedule_refresh_locked();
+    spdlog::info("cloud115: adopted the pair of a new QR login (access token valid for {} s)",
+                 tokens.access_expires_at - unix_now());
+  }
+  note_saved(next.generation, save_error);
+}
+
+asio::awaitable<bool> OpenApiClient::Impl::adopt_handed_over_login() {
+  auto self = shared_from_this();
+  // Reading and removing the file are disk work: on the saver's pool, never on an I/O thread.
+  const auto caller = co_await asio::this_coro::executor;
+  const auto pool = saver.executor();
+  co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
+  auto handed = handed_over_login(state_dir);
+  co_await asio::post(caller, asio::bind_executor(caller, asio::use_awaitable));
+  if (!handed || handed->refresh_token.empty()) co_return false;
+  auto adopting = adopt(*handed);
+  co_await std::move(adopting);
+  co_await asio::post(pool, asio::bind_executor(pool, asio::use_awaitable));
+  std::error_code ignored;
+  std::filesystem::remove(store::login_handoff_file(state_dir), ignored);
+  co_await asio::post(caller, asio::bind_executor(caller, asio::use_awaitable));
+  co_return true;
 }
 
 void OpenApiClient::Impl::stop() {

@@ -20,6 +20,9 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::filesystem::path token_file(const std::filesystem::path& state_dir) { return state_dir / "tokens.json"; }
+std::filesystem::path login_handoff_file(const std::filesystem::path& state_dir) {
+  return state_dir / "tokens.login.json";
+}
 
 std::optional<TokenRecord> load_token_record(const std::filesystem::path& file) {
   auto text = read_file(file);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dav115/cloud115/api.hpp"
+#include "dav115/cloud115/json_mapping.hpp"
 #include "dav115/cloud115/token_saver.hpp"
 #include "dav115/config/config.hpp"
 #include "dav115/net/http_client.hpp"
@@ -30,6 +31,13 @@ class OpenApiClient final : public Api {
   boost::asio::awaitable<void> start();
   void stop();                               // cancels timers (shutdown)
   void reload(const config::Cloud115& cfg);  // SIGHUP
+  // A pair from a QR login (the admin page's) in place of the one in use: saved durably, then used (a
+  // failed save is retried as after a refresh, and /healthz says so); ends a reauth_required state.
+  boost::asio::awaitable<void> adopt_login(mapping::TokenGrant grant);
+  // `dav115 login` run beside this gateway leaves its pair in store::login_handoff_file(state_dir) and
+  // sends SIGHUP: this adopts that pair and removes the file. False when there is none (or it is
+  // unreadable: logged, and left for the operator).
+  boost::asio::awaitable<bool> adopt_handed_over_login();
 
   boost::asio::awaitable<std::vector<Entry>> list_folder(std::string cid, CallOptions opts) override;
   boost::asio::awaitable<Relisting> relist_folder(std::string cid, std::vector<Entry> known, CallOptions opts) override;

@@ -84,7 +84,7 @@ struct ApiError : std::runtime_error {
 enum class TokenState { Valid, Refreshing, ReauthRequired, Unknown };
 // Where the token pair in use came from: the config (or its environment variables) at start, the
 // pair saved in state_dir at start, or a new refresh token adopted on SIGHUP.
-enum class TokenOrigin { Unknown, Config, StateDir, Reload };
+enum class TokenOrigin { Unknown, Config, StateDir, Reload, Login };
 
 struct UpstreamStatus {
   TokenState token = TokenState::Unknown;

@@ -23,6 +23,9 @@ struct TokenRecord {
 std::string sha256_hex(std::string_view data);
 
 std::filesystem::path token_file(const std::filesystem::path& state_dir);
+// Where `dav115 login` leaves a new pair for the gateway that holds the state_dir lock (same format as
+// token_file; the gateway adopts it on SIGHUP or at its next start, then removes it).
+std::filesystem::path login_handoff_file(const std::filesystem::path& state_dir);
 
 // nullopt if the file is absent; throws std::runtime_error if it exists but is unreadable or corrupt
 // (better to stop than to silently fall back to a config token that is already rotated away).
