@@ -21,6 +21,7 @@ std::string describe_origin(cloud115::TokenOrigin origin) {
     case cloud115::TokenOrigin::Config: return "the config's refresh token (cloud115.refresh_token or DAV115_REFRESH_TOKEN)";
     case cloud115::TokenOrigin::StateDir: return "the pair saved in state_dir by an earlier run";
     case cloud115::TokenOrigin::Reload: return "a new refresh token adopted on reload (SIGHUP)";
+    case cloud115::TokenOrigin::Login: return "a QR login (the admin page or `dav115 login`)";
     default: return "unknown";
   }
 }

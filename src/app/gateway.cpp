@@ -23,6 +23,7 @@
 #include "dav115/admin/handler.hpp"
 #include "dav115/app/admin_status.hpp"
 #include "dav115/app/health.hpp"
+#include "dav115/app/login_provider.hpp"
 #include "dav115/app/reload.hpp"
 #include "dav115/app/router.hpp"
 #include "dav115/cloud115/open_api_client.hpp"
@@ -252,8 +253,12 @@ int Gateway::run() {
     admin::StatusProvider status = [&api, &tree, &cfg, readers, version] {
       return gather_admin_status(&api, &tree, &cfg, readers, version);
     };
-    // The "Log in with 115" button plugs in here (issue 12: the device-code login); none yet.
+    // "Log in with 115" needs the APP ID of a 115 Open Platform app; without one the page has no button.
     std::shared_ptr<admin::LoginProvider> login;
+    if (!cfg.cloud115.app_id.empty())
+      login = std::make_shared<DeviceLoginProvider>(http_client, cfg.cloud115, [&api](cloud115::mapping::TokenGrant grant) {
+        return api.adopt_login(std::move(grant));
+      });
     admin_handler.emplace(std::move(status), std::move(login));
     server.set_admin_handler([&admin_handler](util::HttpRequest& req) { return admin_handler->handle(req); });
   }
@@ -295,6 +300,13 @@ int Gateway::run() {
       if (ec) continue;  // cancelled by stop(): the loop condition ends it
       if (sig == SIGHUP) {
         if (auto fresh = reloader.reload()) api.reload(*fresh);
+        // `dav115 login` beside this gateway hands its pair over through state_dir and a SIGHUP.
+        try {
+          auto adopting = api.adopt_handed_over_login();
+          co_await std::move(adopting);
+        } catch (const std::exception& e) {
+          spdlog::error("could not adopt the login handed over in state_dir: {}", e.what());
+        }
         continue;
       }
       spdlog::info("received {}, draining connections (up to {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
