@@ -70,16 +70,20 @@ std::optional<dav115::config::Config> load_or_report(const std::string& path) {
   }
 }
 
-// Whether serve has a token to start from: the config's, or a pair a login (or an earlier run) stored.
+// Whether serve has a token to start from: the config's, or a pair a login (or an earlier run) stored
+// (including one `dav115 login` handed to a gateway that stopped before taking it).
 // A corrupt token file counts: the gateway then stops with the reason instead of suggesting a login.
 bool has_tokens(const dav115::config::Config& cfg) {
   if (!cfg.cloud115.refresh_token.empty() || !cfg.cloud115.access_token.empty()) return true;
-  try {
-    auto stored = dav115::store::load_token_record(dav115::store::token_file(cfg.state_dir));
-    return stored && !stored->refresh_token.empty();
-  } catch (const std::exception&) {
-    return true;
+  for (const auto& file : {dav115::store::token_file(cfg.state_dir), dav115::store::login_handoff_file(cfg.state_dir)}) {
+    try {
+      auto stored = dav115::store::load_token_record(file);
+      if (stored && !stored->refresh_token.empty()) return true;
+    } catch (const std::exception&) {
+      return true;
+    }
   }
+  return false;
 }
 
 int serve(const std::string& config_path) {

@@ -3,7 +3,12 @@
 // fsync blocks nobody here.
 #include "dav115/app/login_command.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -39,23 +44,67 @@ std::int64_t login_unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The state_dir lock, or a message saying why not (nullopt). A gateway holding it refreshes the
-// rotating token itself: a second writer of tokens.json would race it.
-std::optional<store::StateDirLock> login_lock_state_dir(const config::Config& cfg) {
+// Who stores the new pair: this command (it holds the state_dir lock) or the gateway holding it, which
+// refreshes the rotating token itself (a second writer of tokens.json would race it), so the pair is
+// handed to it instead.
+struct StateDirAccess {
+  std::optional<store::StateDirLock> lock;
+  bool gateway_running = false;
+};
+
+// False after saying why the state_dir cannot be used.
+bool login_lock_state_dir(const config::Config& cfg, StateDirAccess& access) {
   try {
     if (!fs::exists(cfg.state_dir)) {
       fs::create_directories(cfg.state_dir);
       fs::permissions(cfg.state_dir, fs::perms::owner_all, fs::perm_options::replace);  // tokens live here
     }
-    return std::optional<store::StateDirLock>(std::in_place, cfg.state_dir);
+    access.lock.emplace(cfg.state_dir);
+    return true;
   } catch (const store::StateDirLocked&) {
-    std::cerr << "dav115: a gateway (or another dav115 login) is running on state_dir " << cfg.state_dir << " ("
+    access.gateway_running = true;
+    std::cout << "A gateway is running on state_dir " << cfg.state_dir << " ("
               << store::StateDirLock::lock_file(cfg.state_dir).string()
-              << " is locked). Stop it, run `dav115 login` again, then start the gateway.\n";
+              << " is locked): the new login will be handed to it.\n";
+    return true;
   } catch (const std::exception& e) {
     std::cerr << "dav115: cannot lock state_dir " << cfg.state_dir << ": " << e.what() << "\n";
   }
-  return std::nullopt;
+  return false;
+}
+
+// The pid the lock holder wrote into the lock file; 0 when unreadable.
+pid_t lock_holder(const config::Config& cfg) {
+  std::ifstream in(store::StateDirLock::lock_file(cfg.state_dir));
+  long pid = 0;
+  in >> pid;
+  return pid > 1 ? static_cast<pid_t>(pid) : 0;
+}
+
+// Leaves the pair for the running gateway, asks it to take it (SIGHUP) and waits a bounded while for
+// it to do so (it removes the file once the pair is saved as its own).
+int hand_over(const config::Config& cfg, const store::TokenRecord& record) {
+  const fs::path file = store::login_handoff_file(cfg.state_dir);
+  store::save_token_record(file, record);
+  // Run as root beside a gateway with its own user (systemd's DynamicUser): the file must be its.
+  struct stat dir {};
+  if (::geteuid() == 0 && ::stat(cfg.state_dir.c_str(), &dir) == 0)
+    [[maybe_unused]] int ignored = ::chown(file.c_str(), dir.st_uid, dir.st_gid);
+  const pid_t pid = lock_holder(cfg);
+  if (pid == 0 || ::kill(pid, SIGHUP) != 0) {
+    std::cout << "Logged in. The new pair is in " << file.string() << "; the gateway"
+              << (pid ? " (pid " + std::to_string(pid) + ")" : std::string())
+              << " takes it on its next reload (SIGHUP, `systemctl reload dav115`) or start.\n";
+    return kLoginOk;
+  }
+  for (int i = 0; i < 300 && fs::exists(file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (fs::exists(file)) {
+    std::cout << "Logged in. Sent SIGHUP to the gateway (pid " << pid << "), which has not taken the new pair yet; it"
+              << " stays in " << file.string() << " and is taken on the next reload or start.\n";
+    return kLoginOk;
+  }
+  std::cout << "Logged in. The running gateway (pid " << pid << ") now uses the new token.\n";
+  return kLoginOk;
 }
 
 std::string status_line(const cloud115::LoginPoll& p) {
@@ -100,8 +149,8 @@ int login(const config::Config& cfg, const LoginOptions& opts) {
     return kLoginUsage;
   }
   std::cout << kLoginLimitWarning << std::flush;
-  auto lock = login_lock_state_dir(cfg);
-  if (!lock) return kLoginFailed;
+  StateDirAccess access;
+  if (!login_lock_state_dir(cfg, access)) return kLoginFailed;
 
   asio::io_context ioc(1);
   net::ClientOptions client_opts;
@@ -151,6 +200,7 @@ int login(const config::Config& cfg, const LoginOptions& opts) {
   try {
     const auto record = cloud115::login_token_record(*grant, stored_record(file), cfg.cloud115.refresh_token,
                                                      login_unix_now());
+    if (access.gateway_running) return hand_over(cfg, record);
     store::save_token_record(file, record);
   } catch (const std::exception& e) {
     std::cerr << "dav115: logged in, but the tokens could not be stored in " << file.string() << ": " << e.what()

@@ -1,6 +1,6 @@
 // `dav115 login` against the emulator's QR login (115-open-api.md §2.1): the pair it stores is the one
 // `serve` then uses; expired, cancelled and refused logins leave the stored tokens as they were; a
-// gateway on the same state_dir keeps its lock; serve without any token says to log in.
+// login beside a running gateway hands the pair to it; serve without any token says to log in.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -68,14 +68,36 @@ TEST_CASE("login: waiting -> scanned -> confirmed stores the pair serve then use
   CHECK(dav(gw, "PROPFIND", "/", {{"Depth", "1"}}).status == 207);
   CHECK(emu.stats()["dead_refresh_token_uses"] == 0);
 
-  // While the gateway runs, a login is refused before any QR code is asked for.
-  auto locked = login(gw);
-  INFO(locked.out << locked.err);
-  CHECK(locked.exit_code == 1);
-  CHECK(locked.err.find("gateway") != std::string::npos);
-  CHECK(locked.err.find(gw.state_dir() + "/lock") != std::string::npos);
-  CHECK(emu.stats()["device_logins_started"] == 1);
+  // While the gateway runs, a second login hands its pair to the gateway (state_dir + SIGHUP) instead of
+  // writing tokens.json beside it: one refresher per token. The emulator's new login ends the old pair,
+  // so a gateway that kept it would show up as a dead-token use.
+  const std::string old_refresh = stored["refresh_token"];
+  auto handed = login(gw);
+  INFO(handed.out << handed.err);
+  CHECK(handed.exit_code == 0);
+  CHECK(handed.out.find("A gateway is running") != std::string::npos);
+  CHECK(handed.out.find("now uses the new token") != std::string::npos);
+  CHECK(emu.stats()["device_logins_started"] == 2);
+  CHECK(emu.refresh_token() != old_refresh);
+  CHECK_FALSE(fs::exists(gw.state_dir() + "/tokens.login.json"));  // taken and removed by the gateway
+  CHECK(json::parse(read_text_file(tokens_file(gw)))["refresh_token"] == emu.refresh_token());
+  CHECK(dav(gw, "PROPFIND", "/docs/", {{"Depth", "1"}}).status == 207);
+  CHECK(emu.stats()["dead_refresh_token_uses"] == 0);
+  CHECK(gw.process().log().find("adopted the pair of a new QR login") != std::string::npos);
+}
+
+TEST_CASE("login: a pair handed over to a gateway that stopped before taking it is used at the next start") {
+  Fake115 emu;
+  Gateway gw(emu, login_overrides(emu), /*start_now=*/false);
+  script(emu, json::array({"confirmed"}));
+  REQUIRE(login(gw).exit_code == 0);
+  // As if `dav115 login` had run beside a gateway that was stopped before its SIGHUP arrived.
+  fs::rename(tokens_file(gw), gw.state_dir() + "/tokens.login.json");
+  gw.start();
   CHECK(dav(gw, "PROPFIND", "/", {{"Depth", "1"}}).status == 207);
+  CHECK_FALSE(fs::exists(gw.state_dir() + "/tokens.login.json"));
+  CHECK(json::parse(read_text_file(tokens_file(gw)))["refresh_token"] == emu.refresh_token());
+  CHECK(emu.stats()["dead_refresh_token_uses"] == 0);
 }
 
 TEST_CASE("login: expired and cancelled QR codes exit non-zero and leave the stored tokens byte for byte") {
