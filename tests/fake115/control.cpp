@@ -67,7 +67,8 @@ nlohmann::json apply_control(Emulator& emu, const nlohmann::json& doc) {
   if (doc.value("revoke_refresh_token", false)) emu.auth.revoke();
   if (doc.value("reauthorize", false)) out["refresh_token"] = emu.auth.reauthorize();
   if (doc.contains("device_login"))  // what the next QR logins do, one status per poll
-    emu.device_logins.set_script(doc["device_login"].at("script").get<std::vector<std::string>>());
+    emu.device_logins.set_script(doc["device_login"].at("script").get<std::vector<std::string>>(),
+                                 doc["device_login"].value("open_codes_too", false));
   if (doc.contains("rate_limit")) {
     const auto& r = doc["rate_limit"];
     emu.limiter.configure(r.value("qps", emu.opts.qps), r.value("burst", emu.opts.burst),

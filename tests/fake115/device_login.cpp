@@ -68,7 +68,7 @@ bool challenge_matches(const std::string& verifier, const std::string& challenge
 DeviceLogins::DeviceLogins(std::string app_id)
     : app_id_(std::move(app_id)), script_{QrStatus::Waiting, QrStatus::Scanned, QrStatus::Confirmed} {}
 
-void DeviceLogins::set_script(const std::vector<std::string>& names) {
+void DeviceLogins::set_script(const std::vector<std::string>& names, bool open_codes_too) {
   if (names.empty()) throw std::invalid_argument("device_login.script must name at least one status");
   std::vector<QrStatus> script;
   for (const auto& n : names) {
@@ -77,6 +77,12 @@ void DeviceLogins::set_script(const std::vector<std::string>& names) {
     script.push_back(*s);
   }
   std::lock_guard lk(mu_);
+  if (open_codes_too)
+    for (auto& [uid, s] : sessions_)
+      if (!s.spent && s.last != QrStatus::Confirmed && s.last != QrStatus::Expired && s.last != QrStatus::Cancelled) {
+        s.script = script;
+        s.polls = 0;
+      }
   script_ = std::move(script);
 }
 

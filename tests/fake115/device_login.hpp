@@ -39,7 +39,9 @@ class DeviceLogins {
 
   // The script every later QR code follows, one entry per status poll; the last entry repeats. Checked:
   // throws std::invalid_argument for an empty script or an unknown name.
-  void set_script(const std::vector<std::string>& names);
+  // With `open_codes_too`, QR codes already handed out and not final follow it too, from their next
+  // poll on (a test's "the user scans now", without racing a page that polls on its own).
+  void set_script(const std::vector<std::string>& names, bool open_codes_too = false);
 
   DeviceCodeGrant start(const std::string& client_id, const std::string& challenge, const std::string& method);
   StatusAnswer poll(const std::string& uid, const std::string& time, const std::string& sign);
