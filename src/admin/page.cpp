@@ -100,7 +100,10 @@ std::string token_section(const Status& s, const PageContext& ctx) {
                                                           : "unknown";
   std::string html = "<section id=\"token\"><h2>115 token</h2><table>\n";
   html += row("State", "token-state", html_escape(state_text), cls);
-  html += row("Access token valid until", "token-valid-until", html_escape(describe_time(t.access_expires_at, s.now, "unknown")));
+  // A revoked pair's expiry date is no promise: say what the state means instead.
+  html += row("Access token valid until", "token-valid-until",
+              t.state == "reauth_required" ? std::string("no longer accepted by 115")
+                                           : html_escape(describe_time(t.access_expires_at, s.now, "unknown")));
   html += row("Last refresh", "token-last-refresh", html_escape(describe_time(t.last_refresh_at, s.now, "none since start")));
   html += row("Origin", "token-origin", html_escape(t.origin.empty() ? "unknown" : t.origin));
   html += row("Refreshes since start", "token-refreshes", std::to_string(t.refreshes));

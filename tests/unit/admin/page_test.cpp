@@ -57,6 +57,7 @@ TEST_CASE("with a login provider the page has the button, the CSRF token and a n
   s.token.state = "reauth_required";
   const auto html = render_page(s, PageContext{"admin", "123.abc.def", "n0nce", true});
   CHECK(page_has(html, "<td id=\"token-state\" class=\"bad\">re-authorization required</td>"));
+  CHECK(page_has(html, "id=\"token-valid-until\">no longer accepted by 115</td>"));  // not a stale date
   CHECK(page_has(html, "<button id=\"login-start\""));
   CHECK(page_has(html, "115 no longer accepts the token"));
   CHECK(page_has(html, "data-csrf=\"123.abc.def\""));
