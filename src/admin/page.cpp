@@ -1,25 +1,14 @@
 #include "dav115/admin/page.hpp"
 
+#include "dav115/util/text.hpp"
+
 #include <ctime>
 #include <sstream>
 
 namespace dav115::admin {
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using util::bytes_in_words;
+using util::html_escape;
 
 namespace {
 
@@ -28,20 +17,6 @@ std::string span_in_words(std::int64_t seconds) {
   if (seconds < 3600) return std::to_string(seconds / 60) + " min";
   if (seconds < 86400) return std::to_string(seconds / 3600) + " h " + std::to_string(seconds % 3600 / 60) + " min";
   return std::to_string(seconds / 86400) + " d " + std::to_string(seconds % 86400 / 3600) + " h";
-}
-
-std::string bytes_in_words(std::uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  std::ostringstream o;
-  o.precision(u == 0 ? 0 : 1);
-  o << std::fixed << v << ' ' << units[u];
-  return o.str();
 }
 
 // One table row; `value` is already HTML.

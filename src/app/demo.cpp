@@ -125,7 +125,9 @@ void print_instructions(const std::string& url) {
             << "Try:\n"
             << "  curl -u demo:demo -X PROPFIND -H 'Depth: 1' " << url << "\n"
             << "  cadaver " << url << "    (log in as demo / demo)\n"
-            << "  rclone lsf -R --webdav-url " << url << " --webdav-user demo --webdav-pass \"$(rclone obscure demo)\" :webdav:\n\n"
+            << "  rclone lsf -R --webdav-url " << url << " --webdav-user demo --webdav-pass \"$(rclone obscure demo)\" :webdav:\n"
+            << "  " << url << "admin/ in a browser: the admin page (\"Log in with 115\" runs the emulator's QR\n"
+            << "    login: its QR code confirms itself after a few polls)\n\n"
             << "Press Ctrl-C to stop.\n"
             << std::flush;
 }
@@ -195,10 +197,13 @@ int run_demo(const DemoOptions& opts) {
 
   const std::string base = base_url_from_port_file(*port_text);
   cfg.mount_path = "/";
-  cfg.users.push_back({"demo", http::hash_password("demo", 1000)});  // few iterations: a demo, not a secret
+  // Few iterations: a demo, not a secret. An admin, so the admin page and its QR login can be tried.
+  cfg.users.push_back({"demo", http::hash_password("demo", 1000), false, true});
   cfg.cloud115.refresh_token = *refresh_token;
   cfg.cloud115.api_base = base;
   cfg.cloud115.passport_base = base;
+  cfg.cloud115.qrcode_base = base;
+  cfg.cloud115.app_id = "100000001";  // fake115's default --app-id
   cfg.cloud115.rate_limit = {5, 10};
   cfg.delivery.allow_plain_http_cdn = true;
   cfg.delivery.cdn_host_allowlist = {"127.0.0.1", "localhost"};

@@ -21,6 +21,7 @@
 
 #include "dav115/cloud115/open_api_client.hpp"
 #include "dav115/net/http_client.hpp"
+#include "dav115/util/text.hpp"
 #include "dav115/store/metadata_index_async.hpp"
 #include "dav115/store/state_lock.hpp"
 #include "dav115/util/metrics.hpp"
@@ -55,18 +56,6 @@ std::string ago(std::int64_t unix_ms) {
   return WarmProgressDisplay::duration(std::chrono::seconds(s)) + " ago";
 }
 
-std::string human_bytes(std::uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
 
 // Takes the lock or says why not. `what` completes "stop the gateway before ...".
 std::optional<store::StateDirLock> lock_state_dir(const config::Config& cfg, const char* what) {
@@ -141,8 +130,8 @@ int index_stats(const config::Config& cfg, bool json) {
             << "folders:      " << s.folders << "\n"
             << "entries:      " << s.entries << "\n"
             << "links:        " << s.links << "\n"
-            << "size on disk: " << human_bytes(s.db_bytes + s.wal_bytes) << " (db " << human_bytes(s.db_bytes)
-            << " + wal " << human_bytes(s.wal_bytes) << ")\n"
+            << "size on disk: " << util::bytes_in_words(s.db_bytes + s.wal_bytes) << " (db " << util::bytes_in_words(s.db_bytes)
+            << " + wal " << util::bytes_in_words(s.wal_bytes) << ")\n"
             << "oldest entry: "
             << (s.oldest_fetched_at_ms ? ago(*s.oldest_fetched_at_ms) + " (" + iso_utc(*s.oldest_fetched_at_ms) + ")"
                                        : std::string("none"))

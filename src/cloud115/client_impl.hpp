@@ -72,6 +72,8 @@ struct OpenApiClient::Impl : std::enable_shared_from_this<OpenApiClient::Impl> {
   // back-off until a save succeeds. Fire and forget: callers hold `mu`.
   void persist_current_locked();
   boost::asio::awaitable<void> persist_until_saved();
+  // Saves `rec` (saver.save); "" when it is on disk, else why not.
+  boost::asio::awaitable<std::string> save_reporting(store::TokenRecord rec);
   // Records the outcome of a save of `generation` (from a coroutine, without `mu` held).
   void note_saved(std::uint64_t generation, const std::string& error);
   void schedule_refresh_locked(std::optional<std::chrono::seconds> delay = std::nullopt);

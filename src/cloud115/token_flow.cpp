@@ -66,6 +66,17 @@ std::optional<store::TokenRecord> handed_over_login(const std::filesystem::path&
 }
 }  // namespace
 
+asio::awaitable<std::string> OpenApiClient::Impl::save_reporting(store::TokenRecord rec) {
+  auto self = shared_from_this();
+  std::string error;
+  try {
+    co_await saver.save(std::move(rec));
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  co_return error;
+}
+
 void OpenApiClient::Impl::note_saved(std::uint64_t generation, const std::string& error) {
   std::lock_guard lk(mu);
   if (error.empty()) {
@@ -87,12 +98,8 @@ void OpenApiClient::Impl::persist_current_locked() {
   auto self = shared_from_this();
   store::TokenRecord rec = tokens;
   asio::co_spawn(ex, [self, rec]() -> asio::awaitable<void> {
-    std::string error;
-    try {
-      co_await self->saver.save(rec);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
+    auto saving = self->save_reporting(rec);
+    std::string error = co_await std::move(saving);
     self->note_saved(rec.generation, error);
   }, asio::detached);
 }
@@ -113,12 +120,8 @@ asio::awaitable<void> OpenApiClient::Impl::persist_until_saved() {
       }
       rec = tokens;
     }
-    std::string error;
-    try {
-      co_await saver.save(rec);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
+    auto saving = save_reporting(rec);
+    std::string error = co_await std::move(saving);
     std::lock_guard lk(mu);
     if (error.empty()) {
       if (rec.generation >= tokens.generation) persist_error.clear();
@@ -172,12 +175,8 @@ asio::awaitable<void> OpenApiClient::Impl::start() {
     initial = tokens;
   }
   // Written now (not only on refresh) so the recorded origin is on disk, and to prove the dir is writable.
-  std::string save_error;
-  try {
-    co_await saver.save(initial);
-  } catch (const std::exception& e) {
-    save_error = e.what();
-  }
+  auto saving = save_reporting(initial);
+  std::string save_error = co_await std::move(saving);
   if (!save_error.empty()) throw std::runtime_error("state_dir " + state_dir.string() + " is unusable: " + save_error);
   if (take_handoff) {
     std::error_code ignored;
@@ -365,12 +364,8 @@ asio::awaitable<void> OpenApiClient::Impl::refresh_once(std::uint64_t seen_gener
     next.generation = tokens.generation + 1;
     expires_in = grant->expires_in;
   }
-  std::string save_error;
-  try {
-    co_await saver.save(next);
-  } catch (const std::exception& e) {
-    save_error = e.what();
-  }
+  auto saving = save_reporting(next);
+  std::string save_error = co_await std::move(saving);
 
   {
     std::lock_guard lk(mu);
@@ -467,12 +462,8 @@ asio::awaitable<void> OpenApiClient::Impl::adopt(store::TokenRecord next) {
   }
   // On disk before use, as after a refresh: the login may have evicted the pair in use (115 keeps two
   // logins per app), so this pair may soon be the only one that works.
-  std::string save_error;
-  try {
-    co_await saver.save(next);
-  } catch (const std::exception& e) {
-    save_error = e.what();
-  }
+  auto saving = save_reporting(next);
+  std::string save_error = co_await std::move(saving);
   {
     std::lock_guard lk(mu);
     if (next.generation <= tokens.generation) {

@@ -4,6 +4,7 @@
 
 #include "dav115/serve/path_codec.hpp"
 #include "dav115/util/http_dates.hpp"
+#include "dav115/util/text.hpp"
 
 namespace dav115::delivery {
 namespace {
@@ -32,25 +33,9 @@ std::string display_size(std::uint64_t bytes) {
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string render_html_index(std::string_view title_path, const std::vector<vfs::Node>& entries,
                               std::string_view link_prefix, std::string_view parent_href) {
-  std::string title = html_escape(title_path);
+  std::string title = util::html_escape(title_path);
   std::string out;
   out.reserve(512 + entries.size() * 160);
   out += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
@@ -62,7 +47,7 @@ std::string render_html_index(std::string_view title_path, const std::vector<vfs
   out += "</h1>\n<table>\n<tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr>\n";
   if (!parent_href.empty()) {
     out += "<tr><td><a href=\"";
-    out += html_escape(parent_href);
+    out += util::html_escape(parent_href);
     out += "\">../</a></td><td></td><td></td></tr>\n";
   }
   // Folders first, then files, each in upstream order.
@@ -72,11 +57,11 @@ std::string render_html_index(std::string_view title_path, const std::vector<vfs
       std::string href = serve::encode_segment(node.name);
       // The "./" in the prefix guards names such as "a:b" that would otherwise read as a URL scheme.
       out += "<tr><td><a href=\"";
-      out += html_escape(link_prefix);
+      out += util::html_escape(link_prefix);
       out += href;  // already percent-encoded: only unreserved characters and '%' remain
       if (node.is_dir) out += '/';
       out += "\">";
-      out += html_escape(node.name);
+      out += util::html_escape(node.name);
       if (node.is_dir) out += '/';
       out += "</a></td><td class=\"s\">";
       if (!node.is_dir) out += display_size(node.size);

@@ -19,8 +19,6 @@ struct PageContext {
 
 std::string render_page(const Status& status, const PageContext& ctx);
 
-// & < > " ' as entities: safe in element text and in quoted attributes.
-std::string html_escape(std::string_view text);
 // "2026-11-30 10:00:00 UTC (in 1 h 5 min)"; "never" / "unknown" for 0 (`zero_text`).
 std::string describe_time(std::int64_t unix_seconds, std::int64_t now, std::string_view zero_text);
 

@@ -15,6 +15,4 @@ namespace dav115::delivery {
 std::string render_html_index(std::string_view title_path, const std::vector<vfs::Node>& entries,
                               std::string_view link_prefix = "./", std::string_view parent_href = "../");
 
-std::string html_escape(std::string_view text);
-
 }  // namespace dav115::delivery
