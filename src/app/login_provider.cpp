@@ -110,9 +110,11 @@ asio::awaitable<admin::LoginProgress> DeviceLoginProvider::poll(std::string id) 
     if (it->second.exchanging) co_return login_progress(admin::LoginState::Scanned, "Confirmed: finishing the login...");
   }
   if (refused) {
-    // 115 unreachable for a moment: the page polls again. 115 refusing this code: the login is over.
+    // No answer (115 unreachable, or its long poll held longer than ours): the page polls again, and
+    // the session's lifetime bounds it. 115 refusing this code: the login is over.
     if (refused->transient)
-      co_return login_progress(admin::LoginState::Waiting, std::string("115 did not answer (") + refused->what() + "); retrying");
+      co_return login_progress(admin::LoginState::Waiting, std::string("Still waiting for the scan (115's status check "
+                                                                       "gave no answer: ") + refused->what() + "); asking again.");
     auto outcome = login_progress(admin::LoginState::Failed, refused->what());
     std::lock_guard lk(mu_);
     if (auto it = sessions_.find(id); it != sessions_.end() && !it->second.exchanging && !it->second.outcome)

@@ -137,9 +137,10 @@ void OpenApiClient::Impl::enter_reauth_locked(long long code, const std::string&
   last_error = why;
   if (!reauth_logged) {
     reauth_logged = true;
-    spdlog::warn("cloud115: the refresh token is no longer accepted ({}); stop the gateway and run `dav115 login` "
-                 "(or paste a new refresh token into the config and reload with SIGHUP). Upstream calls are "
-                 "suspended until then.", why);
+    spdlog::warn("cloud115: the refresh token is no longer accepted ({}); log in again without stopping the "
+                 "gateway: \"Log in with 115\" on the admin page (/admin/), or `dav115 login` beside it (the pair is "
+                 "handed over), or paste a new refresh token into the config and reload with SIGHUP. Upstream "
+                 "calls are suspended until then.", why);
   }
   ++timer_id;  // no more proactive refreshes
   (void)code;

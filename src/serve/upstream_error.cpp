@@ -12,8 +12,9 @@ util::HttpResponse upstream_error_response(const vfs::BackendError& error) {
   switch (error.kind) {
     case vfs::BackendError::Kind::ReauthRequired:
       body =
-          "dav115: the 115 refresh token was rejected; re-authorize and put the new refresh token in the "
-          "config (then SIGHUP or restart)";
+          "dav115: the 115 refresh token was rejected; re-authorize: \"Log in with 115\" on the admin page "
+          "(/admin/), or `dav115 login` beside the running gateway, or a new refresh token in the config "
+          "and SIGHUP";
       break;
     case vfs::BackendError::Kind::RateLimited:
       body = "dav115: 115 is rate-limiting requests; retry in " + std::to_string(retry_after) + " s";

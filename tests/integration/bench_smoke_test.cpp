@@ -11,7 +11,7 @@
 using namespace dav115::test;
 
 TEST_CASE("bench smoke: every scenario runs against dav115 and the anchors and the report is written") {
-  const std::string build_dir = std::filesystem::path(DAV115_BIN).parent_path().string();
+  const std::string build_dir = std::filesystem::path(dav115_binary()).parent_path().string();
   const std::string out = temp_dir("dav115-bench-smoke") + "/PERFORMANCE.md";
   auto r = run_command({"python3", std::string(DAV115_SOURCE_DIR) + "/bench/harness.py", "--smoke", "--build-dir",
                         build_dir, "--out", out},

@@ -61,7 +61,7 @@ bool sanitizer_runtime(const std::string& package) {
 }  // namespace
 
 TEST_CASE("docker/runtime-packages.txt provides every shared library dav115 loads") {
-  auto ldd = run_command({"/usr/bin/ldd", DAV115_BIN});
+  auto ldd = run_command({"/usr/bin/ldd", dav115_binary()});
   REQUIRE(ldd.exit_code == 0);
   auto packages = runtime_packages();
   REQUIRE_FALSE(packages.empty());

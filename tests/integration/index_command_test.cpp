@@ -27,7 +27,7 @@ json overrides(double qps, int burst) {
 }
 
 CommandResult index_cmd(Gateway& gw, std::vector<std::string> args) {
-  std::vector<std::string> argv{DAV115_BIN, "index"};
+  std::vector<std::string> argv{dav115_binary(), "index"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"--config", gw.config_path()});
   return run_command(argv, std::chrono::seconds(300));
@@ -174,7 +174,7 @@ TEST_CASE("index warm resumes after SIGINT without listing a folder twice; warmi
 
   const std::uint64_t since = emu.stats()["last_seq"];
   {
-    ChildProcess warm({DAV115_BIN, "index", "warm", "/", "--config", gw.config_path()}, {},
+    ChildProcess warm({dav115_binary(), "index", "warm", "/", "--config", gw.config_path()}, {},
                       gw.state_dir() + "/warm-1.log");
     bool halfway = wait_until(
         [&] {

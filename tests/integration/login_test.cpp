@@ -28,7 +28,7 @@ void script(Fake115& emu, const json& statuses) { emu.control({{"device_login", 
 // Bounded by the command's own timeout, never by a sleep: the script ends in a final status within a
 // few polls (one a second).
 CommandResult login(Gateway& gw, bool no_qr = true) {
-  std::vector<std::string> argv{DAV115_BIN, "login", "--config", gw.config_path()};
+  std::vector<std::string> argv{dav115_binary(), "login", "--config", gw.config_path()};
   if (no_qr) argv.push_back("--no-qr");
   return run_command(argv, std::chrono::seconds(30));
 }
@@ -168,7 +168,7 @@ TEST_CASE("login: the QR code is drawn with half blocks unless --no-qr") {
 TEST_CASE("serve with neither a refresh token nor stored tokens exits 2 saying to run dav115 login") {
   Fake115 emu;
   Gateway gw(emu, login_overrides(emu), /*start_now=*/false);
-  auto r = run_command({DAV115_BIN, "serve", "--config", gw.config_path()}, std::chrono::seconds(30));
+  auto r = run_command({dav115_binary(), "serve", "--config", gw.config_path()}, std::chrono::seconds(30));
   INFO(r.out << r.err);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("dav115 login") != std::string::npos);

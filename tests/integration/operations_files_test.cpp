@@ -25,7 +25,7 @@ bool tool_works(const std::vector<std::string>& argv) { return run_command(argv,
 // scratch directory named like the original so verify reports it as dav115.service.
 std::string unit_copy(const std::string& extra_line = "") {
   std::string text = read_text_file(kUnit);
-  text = std::regex_replace(text, std::regex("/usr/local/bin/dav115"), std::string(DAV115_BIN));
+  text = std::regex_replace(text, std::regex("/usr/local/bin/dav115"), dav115_binary());
   if (!extra_line.empty()) text = std::regex_replace(text, std::regex("\\n\\[Install\\]"), "\n" + extra_line + "\n\n[Install]");
   const std::string path = temp_dir("dav115-unit") + "/dav115.service";
   write_text_file(path, text);

@@ -24,7 +24,7 @@ TEST_CASE("a second gateway on the same state_dir exits at once, naming the lock
 
   // Same config, same state_dir: an overlapping restart or a second instance. Without the lock it would
   // serve (until killed at the timeout) and refresh the shared token behind the first one's back.
-  auto second = run_command({DAV115_BIN, "serve", "--config", gw.config_path()}, std::chrono::seconds(60));
+  auto second = run_command({dav115_binary(), "serve", "--config", gw.config_path()}, std::chrono::seconds(60));
   INFO(second.out << second.err);
   CHECK(second.exit_code == 1);
   CHECK((second.out + second.err).find(gw.state_dir() + "/lock") != std::string::npos);

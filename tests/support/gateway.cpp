@@ -76,7 +76,7 @@ void Gateway::start() {
   if (proc_ && proc_->running()) throw std::logic_error("dav115 already running");
   const std::string port_file = state_dir_ + "/port";
   std::filesystem::remove(port_file);
-  proc_ = std::make_unique<ChildProcess>(std::vector<std::string>{DAV115_BIN, "serve", "--config", config_path()},
+  proc_ = std::make_unique<ChildProcess>(std::vector<std::string>{dav115_binary(), "serve", "--config", config_path()},
                                          std::map<std::string, std::string>{},
                                          state_dir_ + "/dav115-" + std::to_string(generation_++) + ".log");
   bool up = wait_until([&] { return !proc_->running() || std::filesystem::exists(port_file); }, std::chrono::seconds(30));

@@ -21,6 +21,12 @@
 extern char** environ;
 
 namespace dav115::test {
+
+std::string dav115_binary() {
+  const char* chosen = std::getenv("DAV115_BIN");
+  return chosen && *chosen ? chosen : DAV115_BIN;
+}
+
 namespace {
 
 // "rclone" -> "/usr/bin/rclone" through $PATH (execve does no lookup); names with a '/' stay as they are.

@@ -12,6 +12,10 @@
 
 namespace dav115::test {
 
+// The dav115 binary under test: $DAV115_BIN when set (the sanitizer stage runs the g++ build's test
+// drivers against its instrumented binary), else the one built beside these tests.
+std::string dav115_binary();
+
 // A running program. stdout and stderr go to `log_path` (appended). The child dies with the test
 // process (PDEATHSIG) and the destructor stops it (SIGTERM, then SIGKILL after 5 s).
 class ChildProcess {
