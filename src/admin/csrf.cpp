@@ -9,26 +9,17 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "dav115/util/text.hpp"
+
 namespace dav115::admin {
 
 namespace {
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
 
 std::string random_hex(std::size_t bytes) {
   std::string raw(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
     throw std::runtime_error("no random bytes for the CSRF key");
-  return hex(reinterpret_cast<const unsigned char*>(raw.data()), bytes);
+  return util::hex_encode(reinterpret_cast<const unsigned char*>(raw.data()), bytes, false);
 }
 
 std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
@@ -49,7 +40,7 @@ std::string CsrfTokens::mac(std::string_view user, std::string_view issued, std:
   unsigned int len = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(message.data()),
        message.size(), out, &len);
-  return hex(out, len);
+  return util::hex_encode(out, len, false);
 }
 
 std::string CsrfTokens::issue(std::string_view user) const {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "dav115/admin/page.hpp"
+#include "dav115/util/text.hpp"
 
 namespace dav115::admin {
 
@@ -47,13 +48,7 @@ util::HttpResponse json_response(const nlohmann::json& doc) {
 std::string nonce() {
   unsigned char raw[16];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes for the CSP nonce");
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
+  return util::hex_encode(raw, sizeof raw, false);
 }
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
