@@ -49,6 +49,13 @@ DeviceLoginProvider::DeviceLoginProvider(net::HttpClient& http, config::Cloud115
                                          std::chrono::seconds session_lifetime)
     : flow_(http, std::move(cfg), admin_poll_options()), adopt_(std::move(adopt)), lifetime_(session_lifetime) {}
 
+std::optional<admin::LoginProgress> DeviceLoginProvider::settled_locked(Sessions::iterator it) const {
+  if (it == sessions_.end()) return login_progress(admin::LoginState::Failed, "Unknown or finished login: start again.");
+  if (it->second.outcome) return it->second.outcome;
+  if (it->second.exchanging) return login_progress(admin::LoginState::Scanned, "Confirmed: finishing the login...");
+  return std::nullopt;
+}
+
 void DeviceLoginProvider::forget_stale_locked(std::int64_t now) {
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = it->second.expires_at + 60 < now && !it->second.exchanging ? sessions_.erase(it) : std::next(it);
@@ -83,9 +90,7 @@ asio::awaitable<admin::LoginProgress> DeviceLoginProvider::poll(std::string id) 
   {
     std::lock_guard lk(mu_);
     auto it = sessions_.find(id);
-    if (it == sessions_.end()) co_return login_progress(admin::LoginState::Failed, "Unknown or finished login: start again.");
-    if (it->second.outcome) co_return *it->second.outcome;
-    if (it->second.exchanging) co_return login_progress(admin::LoginState::Scanned, "Confirmed: finishing the login...");
+    if (auto settled = settled_locked(it)) co_return *settled;
     if (provider_unix_now() > it->second.expires_at) {
       it->second.outcome = login_progress(admin::LoginState::Expired, "The QR code expired: start again.");
       co_return *it->second.outcome;
@@ -105,9 +110,7 @@ asio::awaitable<admin::LoginProgress> DeviceLoginProvider::poll(std::string id) 
     // what that poll found is the answer.
     std::lock_guard lk(mu_);
     auto it = sessions_.find(id);
-    if (it == sessions_.end()) co_return login_progress(admin::LoginState::Failed, "Unknown or finished login: start again.");
-    if (it->second.outcome) co_return *it->second.outcome;
-    if (it->second.exchanging) co_return login_progress(admin::LoginState::Scanned, "Confirmed: finishing the login...");
+    if (auto settled = settled_locked(it)) co_return *settled;
   }
   if (refused) {
     // No answer (115 unreachable, or its long poll held longer than ours): the page polls again, and
@@ -142,9 +145,7 @@ asio::awaitable<admin::LoginProgress> DeviceLoginProvider::poll(std::string id) 
   {
     std::lock_guard lk(mu_);
     auto it = sessions_.find(id);
-    if (it == sessions_.end()) co_return login_progress(admin::LoginState::Failed, "Unknown or finished login: start again.");
-    if (it->second.outcome) co_return *it->second.outcome;
-    if (it->second.exchanging) co_return login_progress(admin::LoginState::Scanned, "Confirmed: finishing the login...");
+    if (auto settled = settled_locked(it)) co_return *settled;
     it->second.exchanging = true;  // the code can be spent once: only this poll spends it
   }
   auto finishing = finish(id, code);

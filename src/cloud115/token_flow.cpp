@@ -467,14 +467,15 @@ asio::awaitable<void> OpenApiClient::Impl::adopt(store::TokenRecord next) {
   std::string save_error = co_await std::move(saving);
   {
     std::lock_guard lk(mu);
-    if (next.generation <= tokens.generation) {
-      // A refresh of the old pair finished during the save: ours still wins, one generation later.
+    // A refresh of the old pair finished during the save: ours still wins, one generation later,
+    // saved again below (its outcome is reported by that save, not by ours).
+    const bool overtaken = next.generation <= tokens.generation;
+    if (overtaken) {
       next.generation = tokens.generation + 1;
       save_error.clear();
-      tokens = next;
-      persist_current_locked();
     }
     tokens = next;
+    if (overtaken) persist_current_locked();
     origin = TokenOrigin::Login;
     token_state = TokenState::Valid;
     reauth_logged = false;

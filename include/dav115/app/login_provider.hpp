@@ -34,14 +34,17 @@ class DeviceLoginProvider final : public admin::LoginProvider {
     bool exchanging = false;                     // someone is spending the code: others wait
     std::optional<admin::LoginProgress> outcome;  // final, kept so a late poll learns it
   };
+  using Sessions = std::map<std::string, Session>;
   boost::asio::awaitable<admin::LoginProgress> finish(std::string id, cloud115::DeviceCode code);
+  // What a poll of `it` answers without asking 115: unknown, finished, or being finished; else nullopt.
+  std::optional<admin::LoginProgress> settled_locked(Sessions::iterator it) const;
   void forget_stale_locked(std::int64_t now);
 
   cloud115::DeviceLogin flow_;
   Adopt adopt_;
   std::chrono::seconds lifetime_;
   std::mutex mu_;
-  std::map<std::string, Session> sessions_;
+  Sessions sessions_;
 };
 
 }  // namespace dav115::app
