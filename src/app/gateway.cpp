@@ -4,6 +4,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -181,7 +182,22 @@ int Gateway::run() {
   // Spool writes and hashing of PUT bodies: a pool of their own, so a large upload arriving never
   // delays a token save.
   asio::thread_pool upload_pool(2);
-  asio::io_context ioc(threads);
+  // One io_context per I/O thread. The first also runs the lifecycle, the 115 client, the caches and the
+  // listeners; the connections are dealt out over all of them and each stays on its thread for its
+  // whole life, so serving a request takes no strand and no hand-off between threads.
+  asio::io_context ioc(1);
+  std::vector<std::unique_ptr<asio::io_context>> more_contexts;
+  std::vector<asio::io_context*> session_contexts{&ioc};
+  for (int i = 1; i < threads; ++i) {
+    more_contexts.push_back(std::make_unique<asio::io_context>(1));
+    session_contexts.push_back(more_contexts.back().get());
+  }
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  for (auto& c : more_contexts) keep_running.push_back(asio::make_work_guard(*c));
+  auto stop_all_contexts = [&ioc, &more_contexts] {
+    ioc.stop();
+    for (auto& c : more_contexts) c->stop();
+  };
   auto strand = asio::make_strand(ioc);  // the lifecycle coroutine and its signal_set live here
 
   net::ClientOptions client_opts;
@@ -244,7 +260,7 @@ int Gateway::run() {
   const std::string version = self.opts.version;
   http::Server server(
       ioc, cfg, [&router](util::HttpRequest& req) { return router(req); },
-      [&api, &tree, version] { return health_report(api.status(), tree.stats(), version); });
+      [&api, &tree, version] { return health_report(api.status(), tree.stats(), version); }, session_contexts);
   // The admin page exists only when some user may open it: otherwise /admin stays a path of the drive.
   std::optional<admin::Handler> admin_handler;
   if (std::any_of(cfg.users.begin(), cfg.users.end(), [](const config::User& u) { return u.admin; })) {
@@ -316,10 +332,10 @@ int Gateway::run() {
     co_await server.drain(self.opts.drain_grace);
     api.stop();
     spdlog::info("stopped");
-    ioc.stop();
+    stop_all_contexts();
   };
 
-  asio::co_spawn(strand, lifecycle, [&self, &ioc](std::exception_ptr error) {
+  asio::co_spawn(strand, lifecycle, [&self, &stop_all_contexts](std::exception_ptr error) {
     if (!error) return;
     try {
       std::rethrow_exception(error);
@@ -327,14 +343,14 @@ int Gateway::run() {
       spdlog::critical("gateway failed: {}", e.what());
     }
     self.exit_code = 1;
-    ioc.stop();
+    stop_all_contexts();
   });
 
   // A handler that throws is a bug elsewhere; log it and keep serving rather than dying silently.
-  auto worker = [&ioc] {
+  auto worker = [](asio::io_context& context) {
     for (;;) {
       try {
-        ioc.run();
+        context.run();
         return;
       } catch (const std::exception& e) {
         spdlog::error("unhandled exception in a request handler: {}", e.what());
@@ -342,8 +358,8 @@ int Gateway::run() {
     }
   };
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
+  for (auto& c : more_contexts) pool.emplace_back([&worker, &c] { worker(*c); });
+  worker(ioc);
   for (auto& t : pool) t.join();
   blocking_pool.join();  // finish a token save in progress: that pair may be the only live one
   upload_pool.join();

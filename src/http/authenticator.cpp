@@ -30,6 +30,12 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return CRYPTO_memcmp(ha.data(), hb.data(), ha.size()) == 0;
 }
 
+// Whether a cached Authorization value is the presented one, in time that depends only on the lengths
+// (std::string's == stops at the first differing byte).
+bool same_secret(const std::string& cached, const std::string& presented) {
+  return cached.size() == presented.size() && CRYPTO_memcmp(cached.data(), presented.data(), cached.size()) == 0;
+}
+
 int iterations_of(const std::string& encoded) {
   // "pbkdf2-sha256$<n>$..." -> n, or 0.
   auto first = encoded.find('$');
@@ -137,15 +143,19 @@ boost::asio::awaitable<Authenticator::Result> Authenticator::check(std::optional
   }
   if (!authorization) co_return Result{Outcome::Challenge, {}, {}};
 
+  // The common case: this exact header was verified a moment ago (clients send it with every request).
+  const std::size_t header_hash = std::hash<std::string_view>{}(*authorization);
+  {
+    std::lock_guard lk(mu_);
+    auto it = verified_.find(header_hash);
+    if (it != verified_.end() && it->second.expires > now && same_secret(it->second.authorization, *authorization))
+      co_return Result{Outcome::Ok, it->second.user, {}};
+  }
+
   std::string user, password;
   bool parsed = parse_basic(*authorization, user, password);
   if (parsed) {
     auto key = cache_key(user, password);
-    {
-      std::lock_guard lk(mu_);
-      auto it = verified_.find(key);
-      if (it != verified_.end() && it->second > now) co_return Result{Outcome::Ok, user, {}};
-    }
     bool known = false;
     // The derivation owns copies: it may outlive this coroutine's wait (shared with other checks).
     std::function<bool()> derive = [password, hash = hash_for(user, known)] { return verify_password(password, hash); };
@@ -155,10 +165,10 @@ boost::asio::awaitable<Authenticator::Result> Authenticator::check(std::optional
     if (ok && known) {
       std::lock_guard lk(mu_);
       if (verified_.size() >= cache_capacity_) {
-        std::erase_if(verified_, [&](const auto& kv) { return kv.second <= now; });
+        std::erase_if(verified_, [&](const auto& kv) { return kv.second.expires <= now; });
         if (verified_.size() >= cache_capacity_) verified_.clear();
       }
-      verified_[key] = now + cache_ttl_;
+      verified_[header_hash] = Verified{*authorization, user, now + cache_ttl_};
       failures_.erase(client_address);
       co_return Result{Outcome::Ok, user, {}};
     }

@@ -57,8 +57,9 @@ std::string peer_address(const Socket& socket) {
 
 // Over a cap: a short 503 (plain HTTP only; a TLS client could not read it) and close, without
 // touching the connections being served.
-asio::awaitable<void> reject_connection(tcp::socket socket, bool tls, std::string_view msg) {
-  boost::beast::tcp_stream stream(std::move(socket));
+asio::awaitable<void> reject_connection(detail::SessionSocket socket, bool tls, std::string_view msg) {
+  boost::beast::basic_stream<tcp, asio::io_context::executor_type, boost::beast::unlimited_rate_policy> stream(
+      std::move(socket));
   if (!tls) {
     stream.expires_after(std::chrono::seconds(2));
     co_await asio::async_write(stream, asio::buffer(msg.data(), msg.size()), asio::as_tuple(asio::use_awaitable));
@@ -70,7 +71,7 @@ asio::awaitable<void> reject_connection(tcp::socket socket, bool tls, std::strin
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> impl, Server::Impl::Listener& listener) {
   for (;;) {
-    auto [ec, socket] = co_await listener.acceptor.async_accept(asio::make_strand(impl->ioc),
+    auto [ec, socket] = co_await listener.acceptor.async_accept(impl->context_for_next_connection(),
                                                                 asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !listener.acceptor.is_open() || impl->draining) co_return;
@@ -95,7 +96,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> impl, Server::Im
       asio::co_spawn(ex, reject_connection(std::move(socket), listener.tls, kTooManyFromAddress), asio::detached);
       continue;
     }
-    asio::co_spawn(ex, detail::run_session(impl, std::move(socket), listener.tls, std::move(peer)), asio::detached);
+    if (listener.tls)
+      asio::co_spawn(ex, detail::run_tls_session(impl, std::move(socket), std::move(peer)), asio::detached);
+    else
+      asio::co_spawn(ex, detail::run_plain_session(impl, std::move(socket), std::move(peer)), asio::detached);
   }
 }
 
@@ -110,8 +114,9 @@ tcp::endpoint resolve_listen(const config::ListenAddress& l) {
 
 }  // namespace
 
-Server::Impl::Impl(asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health)
-    : ioc(ioc), cfg(cfg), handler(std::move(handler)), health(std::move(health)), auth(cfg),
+Server::Impl::Impl(asio::io_context& ioc, std::vector<asio::io_context*> contexts, const config::Config& cfg,
+                   RequestHandler handler, HealthProvider health)
+    : ioc(ioc), session_contexts(contexts.empty() ? std::vector<asio::io_context*>{&ioc} : std::move(contexts)), cfg(cfg), handler(std::move(handler)), health(std::move(health)), auth(cfg),
       trusted_proxies(cfg.trusted_proxies),
       access_log(detail::access_logger(cfg.access_log)) {}
 
@@ -165,8 +170,9 @@ void Server::set_public_paths(PublicPathPredicate pred) { impl_->is_public = std
 void Server::set_method_refusal(MethodRefusal refusal) { impl_->refuse_method = std::move(refusal); }
 void Server::set_admin_handler(RequestHandler admin) { impl_->admin = std::move(admin); }
 
-Server::Server(asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health)
-    : impl_(std::make_shared<Impl>(ioc, cfg, std::move(handler), std::move(health))) {
+Server::Server(asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health,
+               std::vector<asio::io_context*> session_contexts)
+    : impl_(std::make_shared<Impl>(ioc, std::move(session_contexts), cfg, std::move(handler), std::move(health))) {
   detail::describe_http_metrics();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // State shared by the listeners and the sessions of one Server (private to src/http/).
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
@@ -30,15 +31,23 @@ class SessionControl {
 }  // namespace detail
 
 struct Server::Impl {
-  Impl(boost::asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health);
+  Impl(boost::asio::io_context& ioc, std::vector<boost::asio::io_context*> session_contexts, const config::Config& cfg,
+       RequestHandler handler, HealthProvider health);
 
-  boost::asio::io_context& ioc;
+  boost::asio::io_context& ioc;  // listeners and drain()
+  // Where connections live, one thread each: the listeners deal them out in turn, and a connection
+  // stays on its context for its whole life (no strand, no hand-off between threads per operation).
+  std::vector<boost::asio::io_context*> session_contexts;
+  std::atomic<std::size_t> next_context{0};
+  boost::asio::io_context& context_for_next_connection() {
+    return *session_contexts[next_context.fetch_add(1, std::memory_order_relaxed) % session_contexts.size()];
+  }
   const config::Config cfg;
   RequestHandler handler;
   HealthProvider health;
-  PublicPathPredicate is_public;
+  PublicPathPredicate is_public;  // targets served without Basic auth (signed download-proxy links)
   RequestHandler admin;           // /admin and below, for admin users only; empty = not served
-  MethodRefusal refuse_method;    // methods answered without reading their body  // targets served without Basic auth (signed download-proxy links)
+  MethodRefusal refuse_method;    // methods answered without reading their body
   Authenticator auth;
   TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client
   std::shared_ptr<spdlog::logger> access_log;  // null = access log off
@@ -74,11 +83,13 @@ struct Server::Impl {
 };
 
 namespace detail {
-// One connection, from TLS handshake (if `tls`) to close. Defined in session.cpp.
-// `peer` is the client's address as the connection limits and logs see it; its address slot is
-// released when the session ends.
-boost::asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, boost::asio::ip::tcp::socket socket,
-                                         bool tls, std::string peer);
+// An accepted connection, bound to the io_context (one thread) that serves it for its whole life.
+using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+// One connection, from TLS handshake (run_tls_session) to close. Defined in session_plain.cpp and
+// session_tls.cpp. `peer` is the client's address as the connection limits and logs see it; its
+// address slot is released when the session ends.
+boost::asio::awaitable<void> run_plain_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer);
+boost::asio::awaitable<void> run_tls_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer);
 // Everything after the request is read: built-in endpoints, authentication, the handler. Never throws.
 boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req);
 }  // namespace detail

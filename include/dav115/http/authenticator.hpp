@@ -1,7 +1,8 @@
 #pragma once
 // HTTP Basic authentication for the server: constant-shape credential checks against the configured
 // users, a short-lived cache of successful verifications (PBKDF2 is slow on purpose and clients send
-// credentials with every request), and a per-client-address lockout after repeated failures.
+// credentials with every request; keyed by the raw header, so a hit decodes and hashes nothing), and a
+// per-client-address lockout after repeated failures.
 // A cache miss runs PBKDF2 on the CredentialVerifier's own threads, never on the caller's.
 // Thread-safe.
 #include <boost/asio/awaitable.hpp>
@@ -72,7 +73,15 @@ class Authenticator {
   std::size_t cache_capacity_;
 
   std::mutex mu_;
-  std::unordered_map<std::string, Clock::time_point> verified_;  // cache_key -> expiry
+  // Successful verifications, keyed by a hash of the raw Authorization value: a hit costs one hash of
+  // the header and one constant-time comparison, no base64 decoding and no password hashing. A hash
+  // collision only replaces an entry (the comparison still decides).
+  struct Verified {
+    std::string authorization;
+    std::string user;
+    Clock::time_point expires;
+  };
+  std::unordered_map<std::size_t, Verified> verified_;
   std::unordered_map<std::string, Failures> failures_;           // client address -> failures
   CredentialVerifier verifier_;  // last: its threads stop before the state above goes away
 };

@@ -31,8 +31,11 @@ using PublicPathPredicate = std::function<bool(std::string_view target)>;
 
 class Server {
  public:
-  // The config is copied; the handler is called on the connection's strand.
-  Server(boost::asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health);
+  // The config is copied. Listeners run on `ioc`; each connection lives on one of `session_contexts`
+  // (dealt out in turn; empty = `ioc`), and the handler is called on its context. Each session context
+  // must be run by exactly one thread: a connection's operations then never cross threads.
+  Server(boost::asio::io_context& ioc, const config::Config& cfg, RequestHandler handler, HealthProvider health,
+         std::vector<boost::asio::io_context*> session_contexts = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,6 +1,8 @@
+#pragma once
 // One client connection: TLS handshake, then requests read one after another (keep-alive), each
 // checked against the limits, routed, answered, logged. Plain and TLS connections share this code;
-// both template instantiations live in this file only.
+// private to src/http/: session_plain.cpp and session_tls.cpp each instantiate it for one stream type,
+// so two cores compile them side by side.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -39,6 +41,12 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// The session's own stream types: concrete executors (the connection's io_context, run by one thread),
+// so no operation goes through the type-erased any_io_executor.
+using SessionExecutor = asio::io_context::executor_type;
+using PlainStream = beast::basic_stream<tcp, SessionExecutor, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<PlainStream>;
 
 namespace {
 
@@ -89,7 +97,7 @@ bool is_parse_error(const boost::system::error_code& ec) { return ec.category() 
 template <class Stream>
 class Session : public SessionControl, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
 
   template <class... Args>
   Session(std::shared_ptr<Server::Impl> impl, std::string peer, Args&&... args)
@@ -130,7 +138,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  PlainStream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void close_socket() {
     boost::system::error_code ec;
@@ -519,16 +527,5 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
 };
 
 }  // namespace
-
-asio::awaitable<void> run_session(std::shared_ptr<Server::Impl> impl, tcp::socket socket, bool tls, std::string peer) {
-  if (tls) {
-    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(impl, std::move(peer), std::move(socket),
-                                                                             *impl->tls);
-    co_await s->run();
-  } else {
-    auto s = std::make_shared<Session<beast::tcp_stream>>(impl, std::move(peer), std::move(socket));
-    co_await s->run();
-  }
-}
 
 }  // namespace dav115::http::detail

@@ -1,0 +1,11 @@
+// HTTPS connections (the Session template instantiated for a TLS stream over TCP).
+#include "session_impl.hpp"
+
+namespace dav115::http::detail {
+
+asio::awaitable<void> run_tls_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer) {
+  auto s = std::make_shared<Session<TlsStream>>(impl, std::move(peer), std::move(socket), *impl->tls);
+  co_await s->run();
+}
+
+}  // namespace dav115::http::detail
