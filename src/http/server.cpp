@@ -1,4 +1,5 @@
 // Listeners, the accept loops, the connection cap, and drain().
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -96,10 +97,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> impl, Server::Im
       asio::co_spawn(ex, reject_connection(std::move(socket), listener.tls, kTooManyFromAddress), asio::detached);
       continue;
     }
+    // The signal outlives the coroutine: the completion handler holds it too.
+    auto cancel = std::make_shared<asio::cancellation_signal>();
+    auto done = asio::bind_cancellation_slot(cancel->slot(), [cancel](std::exception_ptr) {});
     if (listener.tls)
-      asio::co_spawn(ex, detail::run_tls_session(impl, std::move(socket), std::move(peer)), asio::detached);
+      asio::co_spawn(ex, detail::run_tls_session(impl, std::move(socket), std::move(peer), cancel), std::move(done));
     else
-      asio::co_spawn(ex, detail::run_plain_session(impl, std::move(socket), std::move(peer)), asio::detached);
+      asio::co_spawn(ex, detail::run_plain_session(impl, std::move(socket), std::move(peer), cancel), std::move(done));
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // State shared by the listeners and the sessions of one Server (private to src/http/).
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -88,8 +89,12 @@ using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boo
 // One connection, from TLS handshake (run_tls_session) to close. Defined in session_plain.cpp and
 // session_tls.cpp. `peer` is the client's address as the connection limits and logs see it; its
 // address slot is released when the session ends.
-boost::asio::awaitable<void> run_plain_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer);
-boost::asio::awaitable<void> run_tls_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer);
+// `cancel` is the signal bound to the session's coroutine when it is spawned: it cancels the request
+// being handled when its client goes away.
+boost::asio::awaitable<void> run_plain_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer,
+                                               std::shared_ptr<boost::asio::cancellation_signal> cancel);
+boost::asio::awaitable<void> run_tls_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer,
+                                             std::shared_ptr<boost::asio::cancellation_signal> cancel);
 // Everything after the request is read: built-in endpoints, authentication, the handler. Never throws.
 boost::asio::awaitable<util::HttpResponse> route(Server::Impl& impl, util::HttpRequest& req);
 }  // namespace detail

@@ -5,7 +5,10 @@
 // so two cores compile them side by side.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -25,12 +28,14 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <type_traits>
 
 #include "dav115/util/metrics.hpp"
 #include "request_checks.hpp"
 #include "request_record.hpp"
+#include "response_head.hpp"
 #include "server_impl.hpp"
 
 namespace dav115::http::detail {
@@ -52,9 +57,9 @@ namespace {
 
 constexpr std::size_t kStreamChunkBytes = 128 * 1024;
 constexpr std::size_t kBodyReadBytes = 64 * 1024;  // socket reads of a streamed request body
+constexpr std::size_t kKeptHeadBytes = 16 * 1024;   // a response head buffer larger than this is released
 // nginx's code for "the client closed the connection before the answer": logged, never sent.
 constexpr unsigned kClientClosedRequest = 499;
-constexpr const char* kServerName = "dav115/0.1";
 
 // Keeps the active-request count right on every exit path (drain() waits on it).
 struct ActiveRequest {
@@ -62,12 +67,6 @@ struct ActiveRequest {
   ~ActiveRequest() { --n; }
   std::atomic<std::size_t>& n;
 };
-
-// Headers that this layer owns: the handler's values would contradict the framing we send.
-bool framing_header(std::string_view name) {
-  return util::iequals(name, "Content-Length") || util::iequals(name, "Transfer-Encoding") ||
-         util::iequals(name, "Connection") || util::iequals(name, "Keep-Alive");
-}
 
 template <class Fields>
 void copy_headers(const util::HttpResponse& from, Fields& to) {
@@ -82,16 +81,6 @@ void copy_headers(const util::HttpResponse& from, Fields& to) {
   if (!has_server) to.set(bhttp::field::server, kServerName);
 }
 
-std::optional<std::uint64_t> declared_length(const util::HttpResponse& r) {
-  auto v = r.header("Content-Length");
-  if (!v) return std::nullopt;
-  try {
-    return std::stoull(std::string(*v));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
 bool is_parse_error(const boost::system::error_code& ec) { return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category(); }
 
 template <class Stream>
@@ -100,8 +89,9 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   static constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
 
   template <class... Args>
-  Session(std::shared_ptr<Server::Impl> impl, std::string peer, Args&&... args)
-      : impl_(std::move(impl)), peer_(std::move(peer)), stream_(std::forward<Args>(args)...) {}
+  Session(std::shared_ptr<Server::Impl> impl, std::string peer, std::shared_ptr<asio::cancellation_signal> cancel,
+          Args&&... args)
+      : impl_(std::move(impl)), peer_(std::move(peer)), stream_(std::forward<Args>(args)...), cancel_(std::move(cancel)) {}
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -293,38 +283,57 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
 
   // Runs the request's routing and handler, cancelling them (Asio terminal cancellation: the rate
   // governor's wait and upstream I/O abort) if the client goes away meanwhile. nullopt = cancelled.
+  // The watch is one readiness wait on the socket whose callback emits the connection's cancellation
+  // signal (bound to this coroutine when it was spawned): no second coroutine, no timer, no parallel
+  // group per request, and a handler answering at once costs one wait and its cancellation.
   asio::awaitable<std::optional<util::HttpResponse>> route_while_peer_listens(util::HttpRequest& req) {
-    using namespace asio::experimental::awaitable_operators;
-    auto routing = route(*impl_, req);
-    auto watching = watch_for_peer_close();
-    auto race = std::move(routing) || std::move(watching);
-    auto outcome = co_await std::move(race);
-    if (outcome.index() == 1) co_return std::nullopt;
-    co_return std::get<0>(std::move(outcome));
+    co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
+    routing_ = true;
+    const auto watch = ++watch_generation_;
+    watch_peer(watch, 0);
+    std::optional<util::HttpResponse> result;
+    try {
+      auto routing = route(*impl_, req);
+      result = co_await std::move(routing);
+    } catch (const std::exception&) {
+      if (!peer_gone_) throw;  // route() answers its own failures: only a cancellation gets here
+    }
+    routing_ = false;
+    if (!peer_gone_) {
+      boost::system::error_code ec;
+      lowest().socket().cancel(ec);  // the readiness wait, the only operation pending on the socket
+    }
+    co_await asio::this_coro::reset_cancellation_state();
+    if (peer_gone_) co_return std::nullopt;
+    co_return result;
   }
 
-  // Completes when the client closes or resets the connection while its request is being handled;
-  // cancelled (by the race above) when the handler finishes first. It waits for readability on the
-  // raw socket and peeks, so no byte is consumed: a pipelined next request is left for the parser,
-  // and ends the watch (a client that sends is still there). Over TLS the bytes may be a close_notify
-  // that a peek cannot tell from data; only the TCP close is seen there. A client that half-closes
-  // after its request (shutdown(SHUT_WR)) counts as gone, as in nginx.
-  asio::awaitable<void> watch_for_peer_close() {
-    auto& socket = lowest().socket();
-    for (int wakeups = 0; wakeups < 1000; ++wakeups) {
-      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, as_tuple_awaitable);
-      if (ec == asio::error::operation_aborted && socket.is_open()) co_return;  // the handler finished first
-      if (ec) co_return;  // closed under us (drain) or reset
+  // Waits for readability on the raw socket and peeks, so no byte is consumed: a pipelined next
+  // request is left for the parser and ends the watch (a client that sends is still there). Over TLS
+  // the bytes may be a close_notify that a peek cannot tell from data; only the TCP close is seen
+  // there. A client that half-closes after its request (shutdown(SHUT_WR)) counts as gone, as in nginx.
+  // `watch` tells a stale completion (an earlier request's, or a cancelled one) from the current one.
+  void watch_peer(std::uint64_t watch, int wakeups) {
+    lowest().socket().async_wait(tcp::socket::wait_read,
+                                 [self = this->shared_from_this(), watch, wakeups](boost::system::error_code ec) {
+                                   self->on_peer_readable(ec, watch, wakeups);
+                                 });
+  }
+
+  void on_peer_readable(boost::system::error_code ec, std::uint64_t watch, int wakeups) {
+    if (!routing_ || watch != watch_generation_ || ec == asio::error::operation_aborted) return;
+    if (!ec) {
       char byte;
-      auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n == 0) co_return;  // orderly close
-      if (n > 0) break;       // the next request is already arriving
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;  // reset
+      auto n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) return;  // the next request is already arriving
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (wakeups < 1000) watch_peer(watch, wakeups + 1);  // spurious wake-up: keep watching
+        return;
+      }
+      // n == 0: orderly close; otherwise a reset
     }
-    // Nothing more to learn from the socket: wait to be cancelled.
-    asio::steady_timer until_cancelled(socket.get_executor(), asio::steady_timer::time_point::max());
-    co_await until_cancelled.async_wait(as_tuple_awaitable);
-    // Reached only through cancellation, i.e. after the handler finished: the handler's result stands.
+    peer_gone_ = true;
+    cancel_->emit(asio::cancellation_type::terminal);
   }
 
   template <class Message>
@@ -428,30 +437,27 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
 
   // Returns the bytes written (headers included).
   asio::awaitable<std::size_t> write_response(util::HttpResponse& res, bool keep_alive) {
+    if (res.stream && !res.head_only) co_return co_await write_streamed(res, keep_alive);
+    // Head and body in one write; the head is built in a buffer the connection keeps.
+    const bool bodyless = res.status == 304 || res.status == 204 || res.status < 200;
+    HeadFraming framing{std::nullopt, keep_alive, request_version_};
+    std::string_view body;
     if (res.head_only) {
-      bhttp::response<bhttp::empty_body> out{static_cast<bhttp::status>(res.status), 11};
-      copy_headers(res, out);
-      set_keep_alive(out, keep_alive);
       // HEAD advertises the length a GET would have; a 304 or 204 has none of its own (RFC 9110 §8.6).
-      auto len = declared_length(res);
-      const bool bodyless = res.status == 304 || res.status == 204 || res.status < 200;
-      if (!len && !res.stream && !bodyless) len = res.body.size();
-      if (len) out.content_length(*len);
-      lowest().expires_after(impl_->cfg.limits.write_timeout);
-      co_return co_await bhttp::async_write(stream_, out, use_awaitable);
+      framing.content_length = declared_length(res);
+      if (!framing.content_length && !res.stream && !bodyless) framing.content_length = res.body.size();
+    } else if (!bodyless) {
+      framing.content_length = res.body.size();
+      body = res.body;
     }
-    if (!res.stream) {
-      bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), 11};
-      copy_headers(res, out);
-      set_keep_alive(out, keep_alive);
-      out.body() = std::move(res.body);
-      // A 204 or 304 has no body and must not carry a Content-Length of its own (RFC 9110 §8.6).
-      if (res.status == 204 || res.status == 304) out.body().clear();
-      else out.prepare_payload();
-      lowest().expires_after(impl_->cfg.limits.write_timeout);
-      co_return co_await bhttp::async_write(stream_, out, use_awaitable);
-    }
-    co_return co_await write_streamed(res, keep_alive);
+    head_buffer_.clear();
+    append_response_head(head_buffer_, res, framing);
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_buffer_), asio::buffer(body.data(), body.size())};
+    lowest().expires_after(impl_->cfg.limits.write_timeout);
+    auto written = co_await asio::async_write(stream_, pieces, use_awaitable);
+    // A large listing's head buffer is not kept for the life of the connection.
+    if (head_buffer_.capacity() > kKeptHeadBytes) std::string().swap(head_buffer_);
+    co_return written;
   }
 
   // Backpressure: the next chunk is read from the source only after the previous one is written.
@@ -521,9 +527,15 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   std::string peer_;
   Stream stream_;
   beast::flat_buffer buffer_;
+  std::string head_buffer_;  // the response head being written, reused from request to request
   unsigned request_version_ = 11;  // of the request being answered (10 = HTTP/1.0)
   std::size_t requests_served_ = 0;  // on this connection, against limits.max_requests_per_connection
-  bool idle_ = false;  // only touched on the strand
+  bool idle_ = false;  // only touched on the connection's thread
+  // Cancels the request being routed when its client goes; bound to the session's coroutine at spawn.
+  std::shared_ptr<asio::cancellation_signal> cancel_;
+  bool routing_ = false;       // a request is in the handler (the peer watch may cancel it)
+  bool peer_gone_ = false;     // the client left while its request was handled: the connection ends
+  std::uint64_t watch_generation_ = 0;
 };
 
 }  // namespace

@@ -3,8 +3,9 @@
 
 namespace dav115::http::detail {
 
-asio::awaitable<void> run_plain_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer) {
-  auto s = std::make_shared<Session<PlainStream>>(impl, std::move(peer), std::move(socket));
+asio::awaitable<void> run_plain_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer,
+                                        std::shared_ptr<asio::cancellation_signal> cancel) {
+  auto s = std::make_shared<Session<PlainStream>>(impl, std::move(peer), std::move(cancel), std::move(socket));
   co_await s->run();
 }
 

@@ -3,8 +3,9 @@
 
 namespace dav115::http::detail {
 
-asio::awaitable<void> run_tls_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer) {
-  auto s = std::make_shared<Session<TlsStream>>(impl, std::move(peer), std::move(socket), *impl->tls);
+asio::awaitable<void> run_tls_session(std::shared_ptr<Server::Impl> impl, SessionSocket socket, std::string peer,
+                                      std::shared_ptr<asio::cancellation_signal> cancel) {
+  auto s = std::make_shared<Session<TlsStream>>(impl, std::move(peer), std::move(cancel), std::move(socket), *impl->tls);
   co_await s->run();
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// An in-process Server on 127.0.0.1:<ephemeral> with an io_context on two threads, and a handler
+// An in-process Server on 127.0.0.1:<ephemeral> with two io_contexts of one thread each, and a handler
 // that echoes what it saw, streams generated bodies, throws, or waits, depending on the path.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -63,8 +63,12 @@ inline config::Config test_config() {
 }
 
 struct TestServer {
-  boost::asio::io_context ioc;
+  // As in the gateway: two io_contexts, one thread each; connections are dealt out over both.
+  boost::asio::io_context ioc{1};
+  boost::asio::io_context second{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{ioc.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> second_work{
+      second.get_executor()};
   std::atomic<bool> healthy{true};
   std::promise<void> slow_entered;  // set when a /slow request reaches the handler
   std::promise<void> hang_entered;    // set when a /hang request reaches the handler
@@ -76,17 +80,21 @@ struct TestServer {
                       http::MethodRefusal refusal = {}, http::RequestHandler admin = {}) {
     server = std::make_unique<http::Server>(
         ioc, cfg, [this](util::HttpRequest& req) { return handle(req); },
-        [this] { return std::pair<bool, std::string>(healthy.load(), healthy ? "{\"ok\":true}" : "{\"ok\":false}"); });
+        [this] { return std::pair<bool, std::string>(healthy.load(), healthy ? "{\"ok\":true}" : "{\"ok\":false}"); },
+        std::vector<boost::asio::io_context*>{&ioc, &second});
     if (public_paths) server->set_public_paths(std::move(public_paths));
     if (refusal) server->set_method_refusal(std::move(refusal));
     if (admin) server->set_admin_handler(std::move(admin));
     server->start();
-    for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
+    threads.emplace_back([this] { ioc.run(); });
+    threads.emplace_back([this] { second.run(); });
   }
   ~TestServer() {
     server.reset();
     work.reset();
+    second_work.reset();
     ioc.stop();
+    second.stop();
     for (auto& t : threads) t.join();
   }
   std::uint16_t port(std::size_t i = 0) const { return server->bound_ports().at(i); }
