@@ -148,6 +148,8 @@ def summarise(runs):
 def mix_rows(ctx):
     conns = ctx.get("connections", 256)
     scenario = (f"{conns} keep-alive clients, mix of PROPFIND D1 ({ctx['n_entries']:,} entries), HEAD, GET → 302")
+    if not os.access(os.path.join(ctx["build_dir"], "bench_loadgen"), os.X_OK):
+        raise RuntimeError(f"no bench_loadgen in {ctx['build_dir']}: cmake --build {ctx['build_dir']} --target bench_loadgen")
     names = [n for n in ("dav115", "nginx", "rclone") if n in ctx["servers"] and n in ctx["get_paths"]]
     body_file = os.path.join(ctx["work"], "mix-propfind.xml")
     with open(body_file, "w") as f:
