@@ -47,6 +47,15 @@ latency fields:
      "commands": {"<scenario> / <server>": command line with the password elided},
      "harness_load": [(scenario, server, tool_cpu, emu_cpu, srv_cpu), ...]}
 
+In harness.py's run() (its variables: servers, small_dir, n_small, one_file, emu, m):
+    for row in mix.mix_rows({"build_dir": args.build_dir, "work": work, "runs": args.runs,
+                             "duration": args.duration, "smoke": args.smoke, "servers": servers,
+                             "folder": f"/{small_dir}/", "n_entries": n_small, "file": "/" + one_file,
+                             "get_paths": {"dav115": "/big/big.bin", "nginx": "/redirect"},
+                             "propfind_body": PROPFIND_BODIES["rclone 4-prop"], "emu_pid": emu.proc.pid}):
+        rows.append(row); m.commands.update(row["commands"]); m.harness_load += row["harness_load"]
+    m.mark_children()  # bench_loadgen's CPU is in the row already, not in the next measurement's tool column
+
 `python3 bench/mix.py --build-dir build [--runs N] [--duration S] [--smoke]` starts the servers itself (through
 harness.py's classes) and prints the row as JSON: for trying the row without the whole benchmark.
 """
@@ -102,8 +111,12 @@ def loadgen_argv(ctx, server_name, srv, body_file, warmup):
     return argv
 
 
-def shown_command(argv):
-    return shlex.join(re.sub(r"Basic \S+", "Basic …", a) for a in argv)
+def shown_command(argv, server_name):
+    """The command line for the report: no password, no build path or port that changes per run."""
+    shown = [re.sub(r"Basic \S+", "Basic …", a) for a in argv]
+    shown[0] = "$BUILD/bench_loadgen"
+    shown[shown.index("--port") + 1] = f"${server_name.upper()}_PORT"
+    return " ".join(a if a.startswith("$") else shlex.quote(a) for a in shown)
 
 
 def one_run(argv, srv, emu_pid, timeout):
@@ -173,7 +186,7 @@ def mix_rows(ctx):
     return [{
         "scenario": scenario, "figure": "requests/s", "unit": "req/s", "key": "rps", "calls": None,
         "results": results, "targets": [("nginx", 1)], "p99_targets": [("nginx", 1)], "verdicts": verdicts,
-        "commands": {f"{scenario} / {n}": shown_command(argvs[n]).replace(body_file, "$WORK/mix-propfind.xml")
+        "commands": {f"{scenario} / {n}": shown_command(argvs[n], n).replace(body_file, "$WORK/mix-propfind.xml")
                      for n in names},
         "harness_load": [(scenario, n, v["tool_cpu"], v["emu_cpu"], v["srv_cpu"]) for n, v in results.items()],
     }]
