@@ -24,7 +24,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-scripts/setup.sh --bench --build-dir "$build_dir" -DCMAKE_BUILD_TYPE=Release --target dav115 --target fake115
+scripts/setup.sh --bench --build-dir "$build_dir" -DCMAKE_BUILD_TYPE=Release --target dav115 --target fake115 \
+  --target bench_loadgen
 if [ $smoke = 0 ] && [ $partial = 0 ] && [[ " ${harness_args[*]-} " != *" --out "* ]]; then
   harness_args+=(--out docs/PERFORMANCE.md)
 fi
