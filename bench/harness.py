@@ -44,9 +44,10 @@ SECTIONS = ("listings", "small", "redirect", "mix", "stream", "upload", "cold", 
 # The Depth-1 folders of the fixtures, smallest first (bench_tree.json: 100 ... 50,000 entries).
 LISTING_DIRS = ("f100", "f1000", "f10000", "f50000")
 ALLPROP_DIRS = ("f1000", "f10000")
-# The biggest folder's answers take long for the anchors (rclone: seconds each): fewer connections, so few
-# requests are cut off in flight at the end of a run, and a long wrk timeout, so none counts as an error.
-BIG_LISTING_DIR, BIG_LISTING_CONNS, BIG_LISTING_TIMEOUT = "f50000", 2, "120s"
+# The biggest folder's answers take long for the anchors (rclone: about a second each): fewer connections and
+# twice the duration (not in --smoke), so few requests are cut off in flight at the end of a run, and a long wrk
+# timeout, so none counts as an error.
+BIG_LISTING_DIR, BIG_LISTING_CONNS, BIG_LISTING_TIMEOUT, BIG_LISTING_DURATION_FACTOR = "f50000", 2, "120s", 2
 # "µs per entry must stay flat as the folder grows": dav115's largest / smallest Depth-1 cost per entry
 # across the folder sizes, at most this.
 FLAT_LIMIT = 1.5
@@ -401,7 +402,7 @@ class Measure:
         self.bases = {"CDN": emu.base}   # URL -> placeholder in the printed commands
 
     def wrk(self, scenario, server_name, server, path, method="GET", headers=None, body=None, connections=8,
-            range_size=0, file_size=0, timeout="30s"):
+            range_size=0, file_size=0, timeout="30s", duration=None):
         """Median (and min, max) over runs of one wrk configuration; returns the figures of a row's server
         (see ROW_KEYS): rps, MiB/s, latency, errors."""
         env = dict(os.environ)
@@ -417,14 +418,15 @@ class Measure:
             env["BENCH_BODY_FILE"] = body_file
         if range_size:
             env["BENCH_RANGE_SIZE"], env["BENCH_FILE_SIZE"] = str(range_size), str(file_size)
-        argv = ["wrk", "-t1", f"-c{connections}", f"-d{self.args.duration}s", "--timeout", timeout,
+        duration = duration or self.args.duration
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", timeout,
                 "-s", os.path.join(BENCH_DIR, "wrk_request.lua"), server.base + path]
         self._remember(scenario, server_name, server, env, argv)
         results = []
         for _ in range(self.args.runs):
             emu_cpu0, srv_cpu0, t0 = cpu_seconds(self.emu.proc.pid), cpu_seconds(server.proc.pid), time.monotonic()
             p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            out, err = p.communicate(timeout=self.args.duration + 300)
+            out, err = p.communicate(timeout=duration + 300)
             wall = time.monotonic() - t0
             # wrk is our child: its CPU time comes from the kernel's accounting of reaped children.
             m = re.search(r"^WRKJSON (.*)$", out.decode(), re.M)
@@ -837,8 +839,9 @@ def run(args):
             for folder in folders:
                 n = count(folder)
                 scenario = f"PROPFIND Depth 1, {n:,} entries, {body_name}"
-                load = (dict(connections=BIG_LISTING_CONNS, timeout=BIG_LISTING_TIMEOUT) if folder == BIG_LISTING_DIR
-                        else {})
+                load = (dict(connections=BIG_LISTING_CONNS, timeout=BIG_LISTING_TIMEOUT,
+                             duration=args.duration * (1 if args.smoke else BIG_LISTING_DURATION_FACTOR))
+                        if folder == BIG_LISTING_DIR else {})
                 res, calls = {}, None
                 for name, srv in servers.items():
                     if name == "dav115":
@@ -1092,7 +1095,8 @@ def row_ratios(r):
         anchor, target, kind = t[0], t[1], (t[2] if len(t) > 2 else "rate")
         field = "p99_ms" if kind == "p99" else key
         base = res[anchor][field]
-        out.append((anchor, res["dav115"][field] / base if base else float("inf"), target, kind))
+        # None: the anchor completed no request in the run (nothing to compare with).
+        out.append((anchor, res["dav115"][field] / base if base else None, target, kind))
     return out
 
 
@@ -1108,7 +1112,8 @@ def depth1_cost(rows):
         n, costs = r["entries"], {}
         for name, v in r["results"].items():
             if v["rps"] > 0:
-                costs[name] = (1e6 / (v["rps"] * n), 1e6 / (v["rps_max"] * n), 1e6 / (v["rps_min"] * n))
+                slowest = 1e6 / (v["rps_min"] * n) if v["rps_min"] else float("inf")
+                costs[name] = (1e6 / (v["rps"] * n), 1e6 / (v["rps_max"] * n), slowest)
         out.append((n, costs))
     return out
 
@@ -1136,6 +1141,11 @@ def verdicts(rows, memory, cost):
     for r in rows:
         for anchor, ratio, target, kind in row_ratios(r):
             if target is None:
+                continue
+            if ratio is None:
+                label = f"{r['scenario']} vs {anchor}"
+                out.append({"line": f"- {label}: **not measured** ({anchor} completed no request)", "label": label,
+                            "score": None, "ok": False})
                 continue
             ok = ratio_met(ratio, target, kind)
             if kind == "p99":
@@ -1229,7 +1239,7 @@ def write_charts(args, rows, memory, out_dir):
         written.append(gnuplot(PER_ENTRY_PLOT, dat, os.path.join(out_dir, CHART_PER_ENTRY + ".svg"),
                                xmin=min(sizes) / 1.5, xmax=max(sizes) * 1.5,
                                xtics=", ".join(f'"{n:,}" {n}' for n in sizes)))
-    judged = verdicts(rows, memory, cost)
+    judged = [v for v in verdicts(rows, memory, cost) if v["score"] is not None]
     if judged:
         dat = os.path.join(out_dir, CHART_TARGETS + ".dat")
         capped = lambda v: min(max(v["score"], 0.05), 1e6)   # inside the log axis
@@ -1270,8 +1280,9 @@ def render(args, started, mach, rows, memory, cold, m, n_large, large_dir, resta
     L.append(f"- Each figure is the median of {args.runs} run(s) with the min–max of the runs in brackets, e.g. "
              f"`5,718 req/s (5,600–5,800)`; wrk runs {args.duration} s with 1 thread, "
              "8 connections (HEAD: ApacheBench `ab -k -c 8`, because wrk waits for a body after a HEAD "
-             f"response); the {BIG_LISTING_DIR} Depth-1 rows use {BIG_LISTING_CONNS} connections and wrk "
-             f"`--timeout {BIG_LISTING_TIMEOUT}` for every server (an anchor's answer takes seconds there); downloads "
+             f"response); the {BIG_LISTING_DIR} Depth-1 rows use {BIG_LISTING_CONNS} connections, wrk "
+             f"`--timeout {BIG_LISTING_TIMEOUT}` and {BIG_LISTING_DURATION_FACTOR if not args.smoke else 1}× the "
+             "duration for every server (an anchor's answer takes about a second there); downloads "
              "are timed by hyperfine running curl. Everything on 127.0.0.1.")
     L.append("- dav115 serves with Basic auth (cached verification) and a warm listing cache (`listing_ttl_s` 86400); "
              "it has `allow_anonymous` on for the anonymous GET → 302 row, whose requests carry no credentials "
@@ -1308,7 +1319,9 @@ def render(args, started, mach, rows, memory, cold, m, n_large, large_dir, resta
                 cells.append(f"{fmt(v[key])} {r['unit']}")
         ratio_txt = []
         for anchor, ratio, target, kind in row_ratios(r):
-            if target is None:
+            if ratio is None:
+                ratio_txt.append(f"**not measured**: {anchor} completed no request (raise --duration)")
+            elif target is None:
                 ratio_txt.append(f"{ratio:.2f}× {anchor} (no target)")
             elif kind == "p99":
                 ratio_txt.append(f"p99 {ratio:.2f}× {anchor}'s (≤ {target}×) "
@@ -1360,7 +1373,11 @@ def render(args, started, mach, rows, memory, cold, m, n_large, large_dir, resta
                      f" as the folder grows from {cost[0][0]:,} to {cost[-1][0]:,} entries: largest ÷ smallest "
                      f"{flat['dav115']:.2f}× (flat: ≤ {FLAT_LIMIT}×); largest at {max(dav)[1]:,} entries, smallest at "
                      f"{min(dav)[1]:,}" + (" (the request's fixed cost weighs most on the smallest folder)"
-                                           if max(dav)[1] == cost[0][0] else "") + ".\n")
+                                           if max(dav)[1] == cost[0][0] else "") + ".")
+            if len(dav) >= 3:   # growth without the smallest folder, whose per-entry figure the fixed cost inflates
+                L[-1] += (f" From {dav[1][1]:,} to {dav[-1][1]:,} entries it changes by "
+                          f"{dav[-1][0] / dav[1][0]:.2f}× (> 1: each entry costs more in a bigger folder).")
+            L[-1] += "\n"
         if charts:
             L.append(f"![Depth-1 µs per entry against folder size, dav115, rclone and nginx]({CHART_PER_ENTRY}.svg)\n")
     put_rows = [r for r in rows if r["scenario"].startswith("PUT ")]
@@ -1506,8 +1523,9 @@ def render(args, started, mach, rows, memory, cold, m, n_large, large_dir, resta
         L.append(cmd)
     L.append("```")
     if charts:
-        L.append(f"\nThe charts: `gnuplot` on the data files the harness writes beside this report ({CHART_PER_ENTRY}.dat, "
-                 f"{CHART_TARGETS}.dat), with the programs `PER_ENTRY_PLOT` and `TARGETS_PLOT` in bench/harness.py.")
+        data = ([f"{CHART_PER_ENTRY}.dat"] if cost else []) + ([f"{CHART_TARGETS}.dat"] if judged else [])
+        L.append(f"\nThe charts: `gnuplot` on the data files the harness writes beside this report ({', '.join(data)}), "
+                 "with the programs `PER_ENTRY_PLOT` and `TARGETS_PLOT` in bench/harness.py.")
     return "\n".join(L) + "\n"
 
 
