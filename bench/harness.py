@@ -67,7 +67,8 @@ CHART_PER_ENTRY, CHART_TARGETS = "perf-depth1-per-entry", "perf-targets"   # .sv
 #    "targets": [(anchor, x)]         dav115's figure ≥ x × the anchor's (a throughput ratio), and/or
 #               [(anchor, x, "p99")]  dav115's p99 ≤ x × the anchor's p99; a mix row may omit it (MIX_TARGETS)
 #    "calls": int or None    115 API calls during dav115's measurement (None: not counted)
-#    "entries": int          (listing rows only) entries in the folder, for the cost-per-entry table}
+#    "entries": int, "body": str   (Depth-1 rows only) entries in the folder and the PROPFIND body's name;
+#                            the "rclone 4-prop" ones make the cost-per-entry table}
 # Rows with p50_ms/p99_ms also appear in the latency table.
 ROW_KEYS = ("scenario", "unit", "key", "results", "targets", "calls")
 
@@ -853,8 +854,7 @@ def run(args):
                     res[name] = m.wrk(scenario, name, srv, f"/{folder}/", "PROPFIND", {"Depth": "1"}, body, **load)
                     if name == "dav115":
                         calls = sum(emu.api_calls().values())
-                add(scenario, "listings/s", res, targets, calls, entries=n, body=body_name,
-                    connections=load.get("connections", 8))
+                add(scenario, "listings/s", res, targets, calls, entries=n, body=body_name)
 
     # -- Depth 0 on a file, HEAD on a file.
     if want("small"):
