@@ -1,7 +1,8 @@
 // Disk, memory and time of the metadata index for a library of `folders` x `entries` realistic entries
-// (ids, names, sizes, SHA-1s and pick codes shaped like 115's). Prints a Markdown table for
-// docs/PERFORMANCE.md ("Metadata index"). Build: cmake --build build --target bench_index_size;
-// run: build/bench_index_size [--folders 100] [--entries 1000] [--dir DIR] (DIR is emptied first).
+// (ids, names, sizes, SHA-1s and pick codes shaped like 115's). Prints one JSON object; bench/harness.py
+// (`--only index`, part of every full bench/run.sh) runs it and renders the "Metadata index" section of
+// docs/PERFORMANCE.md. By hand: build/bench_index_size [--folders 100] [--entries 1000] [--dir DIR]
+// (DIR is emptied first).
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -139,10 +140,11 @@ int main(int argc, char** argv) {
   std::vector<double> read_ms;
   long rss_after_read = 0;
   std::size_t read_entries = 0;
+  double open_ms = 0;
   {
     auto t_open = Clock::now();
     MetadataIndex index(dir);
-    const double open_ms = ms_since(t_open);
+    open_ms = ms_since(t_open);
     for (int f = 0; f < folders; ++f) {
       auto t = Clock::now();
       auto got = index.get_folder(std::to_string(f));
@@ -151,32 +153,22 @@ int main(int argc, char** argv) {
     }
     rss_after_read = status_kib("VmRSS");
     peak_read = status_kib("VmHWM");
-    std::printf("open (quick_check, count): %.1f ms\n", open_ms);
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
   auto max = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
-  const double total = static_cast<double>(folders) * entries;
-  std::printf("| measure | value |\n|---|---|\n");
-  std::printf("| entries written (%d folders x %d) | %.0f (read back: %zu) |\n", folders, entries, total, read_entries);
-  std::printf("| dav115.db after checkpoint | %.1f MiB (%.0f bytes per entry) |\n", db_bytes / 1048576.0,
-              db_bytes / total);
-  std::printf("| WAL before checkpoint / after | %.1f MiB / %.1f MiB |\n", wal_before_checkpoint / 1048576.0,
-              wal_bytes / 1048576.0);
-  std::printf("| write one new %d-entry folder (median / max) | %.1f ms / %.1f ms |\n", entries, median(write_ms),
-              max(write_ms));
-  std::printf("| re-write it unchanged (a revalidation) | %.2f ms, %lld rows |\n", rewrite_same_ms,
-              static_cast<long long>(rows_same));
-  std::printf("| re-write it with one entry changed | %.2f ms, %lld rows |\n", rewrite_one_ms,
-              static_cast<long long>(rows_one));
-  std::printf("| read one %d-entry folder after a reopen (median / max) | %.2f ms / %.2f ms |\n", entries,
-              median(read_ms), max(read_ms));
-  std::printf("| RSS at start / after writing / after reading back | %ld / %ld / %ld KiB |\n", rss_start,
-              rss_after_write, rss_after_read);
-  std::printf("| peak RSS while writing / while reading back (VmHWM, reset per phase) | %ld / %ld KiB |\n",
-              peak_write, peak_read);
+  // One JSON object on stdout: bench/harness.py (section "index") runs this several times and renders the table.
+  std::printf(
+      "{\"folders\":%d,\"entries\":%d,\"read_back\":%zu,\"db_bytes\":%ju,\"wal_before_checkpoint_bytes\":%ju,"
+      "\"wal_after_checkpoint_bytes\":%ju,\"write_ms_median\":%.3f,\"write_ms_max\":%.3f,\"rewrite_same_ms\":%.3f,"
+      "\"rewrite_same_rows\":%lld,\"rewrite_one_ms\":%.3f,\"rewrite_one_rows\":%lld,\"read_ms_median\":%.3f,"
+      "\"read_ms_max\":%.3f,\"open_ms\":%.3f,\"rss_start_kib\":%ld,\"rss_after_write_kib\":%ld,"
+      "\"rss_after_read_kib\":%ld,\"peak_write_kib\":%ld,\"peak_read_kib\":%ld}\n",
+      folders, entries, read_entries, db_bytes, wal_before_checkpoint, wal_bytes, median(write_ms), max(write_ms),
+      rewrite_same_ms, static_cast<long long>(rows_same), rewrite_one_ms, static_cast<long long>(rows_one),
+      median(read_ms), max(read_ms), open_ms, rss_start, rss_after_write, rss_after_read, peak_write, peak_read);
   fs::remove_all(dir);
   return 0;
 }

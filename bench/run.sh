@@ -4,8 +4,9 @@
 #   bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--duration S] [--only SECTIONS] [--out FILE]
 #     --smoke      seconds-long run on a tiny fixture, no targets asserted, report only printed (the test suite runs it)
 #     --build-dir  where to build (default build-bench, Release)
-#     --only       comma-separated sections of harness.py (listings,small,redirect,stream,upload,cold,restart); a partial
-#                  run only prints its report (docs/PERFORMANCE.md is left alone unless --out is given)
+#     --only       comma-separated sections of harness.py (listings,small,redirect,mix,stream,upload,cold,restart,index);
+#                  a partial run only prints its report (docs/PERFORMANCE.md is left alone unless --out is given)
+# With a report file, the charts (docs/perf-*.svg, drawn by gnuplot) and their data (perf-*.dat) are written beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-scripts/setup.sh --bench --build-dir "$build_dir" -DCMAKE_BUILD_TYPE=Release --target dav115 --target fake115 \
-  --target bench_loadgen
+# bench_index_size: the "Metadata index" section (harness section `index`); bench_loadgen: the `mix` section.
+target_args=()
+for t in dav115 fake115 bench_index_size bench_loadgen; do target_args+=(--target "$t"); done
+scripts/setup.sh --bench --build-dir "$build_dir" -DCMAKE_BUILD_TYPE=Release "${target_args[@]}"
 if [ $smoke = 0 ] && [ $partial = 0 ] && [[ " ${harness_args[*]-} " != *" --out "* ]]; then
   harness_args+=(--out docs/PERFORMANCE.md)
 fi

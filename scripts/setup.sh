@@ -4,7 +4,7 @@
 #   scripts/setup.sh [--test] [--build-dir DIR] [--target T ...]
 #     --test      also install the tools the test suite drives (rclone, cadaver, ffmpeg, curl, chromium, ...)
 #                 and the bench tools (the suite runs the bench smoke test)
-#     --bench     install the benchmark's tools (wrk, hyperfine, ab, nginx with dav_ext, rclone; bench/run.sh)
+#     --bench     install the benchmark's tools (wrk, hyperfine, ab, nginx with dav_ext, rclone, gnuplot; bench/run.sh)
 #     --target T  build only these targets (default: everything)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,8 @@ test_pkgs=(rclone cadaver davfs2 litmus ffmpeg curl procps openssl
   chromium  # integration.admin_browser_test renders the admin page headless
   clang-14 libclang-rt-14-dev)  # the sanitizer build and the libFuzzer targets (scripts/test)
 
-bench_pkgs=(wrk hyperfine apache2-utils nginx-extras rclone curl python3 procps)
+bench_pkgs=(wrk hyperfine apache2-utils nginx-extras rclone curl python3 procps
+  gnuplot-nox)  # the report's charts (bench/harness.py)
 
 missing=()
 for p in "${build_pkgs[@]}" $([ $want_test = 1 ] && echo "${test_pkgs[@]}") \
