@@ -89,6 +89,7 @@ Handler::Handler(vfs::Tree& tree, Options opts) : tree_(tree), opts_(std::move(o
   if (opts_.properties) client_state_exists_ = opts_.properties->sync().has_any();
   opts_.mount_path = normalise_mount_path(opts_.mount_path);
   mount_href_ = encode_mount_path(opts_.mount_path);
+  if (opts_.rendered_listing_bytes > 0) rendered_ = std::make_unique<RenderedListings>(opts_.rendered_listing_bytes);
 }
 
 bool Handler::handles(std::string_view method) {
@@ -218,6 +219,7 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
     }
   }
 
+  if (parts.listing && rendered_) parts.rendered = rendered_->get(request, PropfindBody::children_href_of(parts), parts.listing);
   auto body = std::make_shared<PropfindBody>(request, std::move(parts));
   body->render(kBufferedBytes);
   util::HttpResponse r;

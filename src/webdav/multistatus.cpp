@@ -208,6 +208,7 @@ void MultistatusWriter::add(std::string_view href_prefix, std::string_view last_
   }
   add_dead(dead);
 
+  last_start_ = out_.size();
   out_ += "<D:response><D:href>";
   // Percent-encoded hrefs only contain pchar, '%' and '/', of which '&' and '\'' need XML escaping.
   append_xml_text(out_, href_prefix);

@@ -4,14 +4,22 @@
 
 namespace dav115::webdav {
 
+std::string PropfindBody::children_href_of(const Parts& parts) {
+  std::string href = parts.parent_href;
+  if (!parts.self_segment.empty()) {
+    serve::append_encoded_segment(href, parts.self_segment);
+    href += '/';
+  }
+  return href;
+}
+
 PropfindBody::PropfindBody(const PropfindRequest& request, Parts parts)
     : parts_(std::move(parts)),
-      children_href_(parts_.parent_href),
-      writer_(request, 1 + (parts_.listing ? parts_.listing->entries.size() : 0)) {
-  if (!parts_.self_segment.empty()) {
-    serve::append_encoded_segment(children_href_, parts_.self_segment);
-    children_href_ += '/';
-  }
+      children_href_(children_href_of(parts_)),
+      writer_(request, 1 + (parts_.listing ? parts_.listing->entries.size() : 0)) {}
+
+bool PropfindBody::has_client_state(const std::string& id) const {
+  return dead_of(id) != nullptr || (parts_.times && parts_.times->count(id) != 0);
 }
 
 const std::vector<store::DeadProperty>* PropfindBody::dead_of(const std::string& id) const {
@@ -39,7 +47,10 @@ void PropfindBody::render(std::size_t bytes) {
                   quota, dead_of(parts_.self.id));
     } else if (next_ <= children) {
       const vfs::Node& child = parts_.listing->entries[next_ - 1];
-      writer_.add(children_href_, child.name, with_client_times(child), false, nullptr, dead_of(child.id));
+      if (parts_.rendered && !has_client_state(child.id))
+        writer_.add_rendered(parts_.rendered->piece(next_ - 1));
+      else
+        writer_.add(children_href_, child.name, with_client_times(child), false, nullptr, dead_of(child.id));
     } else {
       writer_.close();
       closed_ = true;

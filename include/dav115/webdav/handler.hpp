@@ -15,6 +15,7 @@
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/lock_manager.hpp"
+#include "dav115/webdav/rendered_listings.hpp"
 
 namespace dav115::webdav {
 
@@ -32,6 +33,8 @@ struct Options {
   LockOptions locks;
   // Dead properties and client-set times (PROPPATCH, X-OC-Mtime); null = PROPPATCH answers 403.
   std::shared_ptr<store::PropertyStoreAsync> properties;
+  // Bytes of rendered Depth-1 children kept for reuse (RenderedListings); 0 = render every time.
+  std::size_t rendered_listing_bytes = 64 << 20;
 };
 
 // What OPTIONS advertises and 405 answers carry on a read-only gateway.
@@ -90,6 +93,7 @@ class Handler {
   // Set once any dead property or client time was stored (or found at start-up).
   std::atomic<bool> client_state_exists_{false};
   std::string mount_href_;  // mount_path percent-encoded, ending in '/'
+  std::unique_ptr<RenderedListings> rendered_;  // Depth-1 children, per listing version and property set
 };
 
 // OPTIONS answer (any path, no authentication needed): DAV class 1 (1, 2 when writable), MS-Author-Via, Allow.

@@ -49,6 +49,17 @@ class MultistatusWriter {
   void add(std::string_view href_prefix, std::string_view last_segment, const vfs::Node& node, bool is_root,
            const vfs::Quota* quota = nullptr, const std::vector<store::DeadProperty>* dead = nullptr);
 
+  // A <D:response> rendered earlier (RenderedListings), appended as it is.
+  void add_rendered(std::string_view response) { out_ += response; }
+  // The bytes of the last add(), until the next call that changes the buffer.
+  std::string_view last_added() const { return std::string_view(out_).substr(last_start_); }
+  // Drops everything rendered so far (used when rendering pieces to keep elsewhere).
+  void discard() {
+    out_.clear();
+    taken_ = 0;
+    last_start_ = 0;
+  }
+
   // Bytes rendered and not yet taken.
   std::size_t pending() const { return out_.size() - taken_; }
   // Moves up to `n` rendered bytes to `dst`; returns how many.
@@ -80,6 +91,7 @@ class MultistatusWriter {
   std::string found_;    // this entry's 200 propstat contents, reused across entries
   std::string missing_;  // this entry's 404 propstat contents, reused across entries
   std::string segment_;  // the encoded last segment, before XML escaping
+  std::size_t last_start_ = 0;  // where the last add()'s <D:response> begins in out_
 };
 
 }  // namespace dav115::webdav

@@ -15,6 +15,7 @@
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/multistatus.hpp"
+#include "dav115/webdav/rendered_listings.hpp"
 #include <unordered_map>
 #include "dav115/webdav/propfind_request.hpp"
 
@@ -38,7 +39,12 @@ class PropfindBody : public util::BodySource {
     // Times clients set (PROPPATCH, X-OC-Mtime) by object id; they replace 115's in getlastmodified
     // and creationdate. Null when there are none.
     std::shared_ptr<const std::unordered_map<std::string, store::ClientTimes>> times;
+    // The listing's children already rendered for this request's property set (RenderedListings), or
+    // null: each child is then rendered here.
+    std::shared_ptr<const RenderedChildren> rendered;
   };
+  // The href every child's begins with: the request's own, percent-encoded, ending in '/'.
+  static std::string children_href_of(const Parts& parts);
   PropfindBody(const PropfindRequest& request, Parts parts);
 
   // Renders until at least `bytes` are waiting or the document is complete.
@@ -51,6 +57,7 @@ class PropfindBody : public util::BodySource {
 
  private:
   const std::vector<store::DeadProperty>* dead_of(const std::string& id) const;
+  bool has_client_state(const std::string& id) const;
   // `node` itself, or a copy with the client's times when it set some.
   const vfs::Node& with_client_times(const vfs::Node& node);
   vfs::Node retimed_;
