@@ -225,6 +225,7 @@ int Gateway::run() {
   vfs::Tree tree(ioc.get_executor(), api, cfg, {}, index);
   webdav::Options dav_opts{cfg.mount_path, cfg.limits.client_deadline, cfg.limits.max_propfind_properties};
   dav_opts.read_only = cfg.read_only;
+  dav_opts.rendered_listing_bytes = cfg.cache.rendered_listing_bytes;
   dav_opts.realm = cfg.auth.realm;
   dav_opts.may_write = [users = cfg.users](std::string_view name) {
     for (const auto& u : users)

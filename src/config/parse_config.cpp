@@ -42,6 +42,7 @@ void read_cache(Fields& f, Cache& c) {
   f.seconds("listing_ttl_s", c.listing_ttl);
   f.seconds("quota_ttl_s", c.quota_ttl);
   f.whole("max_cached_folders", c.max_cached_folders, 1, 100000000);
+  f.whole("rendered_listing_bytes", c.rendered_listing_bytes, 0, 1LL << 40);
 }
 
 void read_limits(Fields& f, Limits& l) {

@@ -4,6 +4,7 @@
 // private to src/http/: session_plain.cpp and session_tls.cpp each instantiate it for one stream type,
 // so two cores compile them side by side.
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -14,7 +15,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -23,7 +23,6 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
@@ -48,10 +47,13 @@ using asio::use_awaitable;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 // The session's own stream types: concrete executors (the connection's io_context, run by one thread),
-// so no operation goes through the type-erased any_io_executor.
+// so no operation goes through the type-erased any_io_executor. Raw sockets: the timeouts are the
+// session's one watchdog timer, not a timer armed and cancelled around every read and write.
 using SessionExecutor = asio::io_context::executor_type;
-using PlainStream = beast::basic_stream<tcp, SessionExecutor, beast::unlimited_rate_policy>;
-using TlsStream = beast::ssl_stream<PlainStream>;
+using PlainStream = SessionSocket;
+using TlsStream = asio::ssl::stream<SessionSocket>;
+using WatchdogTimer =
+    asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, SessionExecutor>;
 
 namespace {
 
@@ -91,7 +93,8 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   template <class... Args>
   Session(std::shared_ptr<Server::Impl> impl, std::string peer, std::shared_ptr<asio::cancellation_signal> cancel,
           Args&&... args)
-      : impl_(std::move(impl)), peer_(std::move(peer)), stream_(std::forward<Args>(args)...), cancel_(std::move(cancel)) {}
+      : impl_(std::move(impl)), peer_(std::move(peer)), stream_(std::forward<Args>(args)...),
+        watchdog_(lowest().get_executor()), cancel_(std::move(cancel)) {}
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -107,7 +110,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     util::Metrics::global().set("dav115_http_connections_active", {}, static_cast<double>(impl_->connections.load()));
     try {
       if constexpr (kTls) {
-        lowest().expires_after(impl_->cfg.limits.header_timeout);
+        expires_after(impl_->cfg.limits.header_timeout);
         co_await stream_.async_handshake(asio::ssl::stream_base::server, use_awaitable);
       }
       bool first = true;
@@ -121,6 +124,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
       spdlog::debug("connection from {} ended: {}", peer_, e.what());
     }
     co_await close_gracefully();
+    watchdog_.cancel();
     impl_->remove_session(id);
     impl_->release_address_slot(peer_);
     impl_->connections.fetch_sub(1);
@@ -128,18 +132,50 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   }
 
  private:
-  PlainStream& lowest() { return beast::get_lowest_layer(stream_); }
+  SessionSocket& lowest() {
+    if constexpr (kTls) return stream_.next_layer();
+    else return stream_;
+  }
+
+  // Timeouts, as nginx keeps them: each read or write of the client gets a deadline (expires_after()
+  // before it), and work that is not client I/O (the handler, a body source) has none
+  // (expires_never()). One timer per connection watches the deadline: it is re-armed only when a
+  // deadline comes earlier than the one it waits for, and when it fires early (the deadline moved
+  // later meanwhile) it waits again. Keep-alive requests thus cost at most one re-arm each.
+  void expires_after(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    if (deadline_ < armed_for_) arm_watchdog();
+  }
+  void expires_never() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+
+  void arm_watchdog() {
+    armed_for_ = deadline_;
+    watchdog_.expires_at(deadline_);  // a wait already pending completes with operation_aborted
+    watchdog_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) { self->on_watchdog(ec); });
+  }
+
+  void on_watchdog(boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;  // re-armed (another wait is pending) or the session ended
+    armed_for_ = std::chrono::steady_clock::time_point::max();
+    if (deadline_ == std::chrono::steady_clock::time_point::max()) return;  // no client I/O with a deadline
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      spdlog::debug("connection from {} timed out", peer_);
+      close_socket();  // the pending read or write fails; the session ends
+      return;
+    }
+    arm_watchdog();
+  }
 
   void close_socket() {
     boost::system::error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
-    lowest().socket().close(ec);
+    lowest().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close(ec);
   }
 
   // Idle keep-alive: the idle timeout runs until the first byte of the next request.
   asio::awaitable<bool> wait_for_next_request() {
     idle_ = true;
-    lowest().expires_after(impl_->cfg.limits.idle_timeout);
+    expires_after(impl_->cfg.limits.idle_timeout);
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), as_tuple_awaitable);
     idle_ = false;
     if (ec) co_return false;
@@ -160,7 +196,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     // No body limit while the head is read: the per-method limit (or a refusal of the method itself)
     // is applied once the method is known, so a large PUT learns 405 rather than 413.
     parser.body_limit(boost::none);
-    lowest().expires_after(limits.header_timeout);
+    expires_after(limits.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, as_tuple_awaitable);
     if (hec) {
       std::optional<unsigned> status;
@@ -223,10 +259,10 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     } else if (!parser.is_done()) {
       if (util::iequals(head[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-        lowest().expires_after(limits.write_timeout);
+        expires_after(limits.write_timeout);
         co_await bhttp::async_write(stream_, cont, use_awaitable);
       }
-      lowest().expires_after(limits.body_timeout);
+      expires_after(limits.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, as_tuple_awaitable);
       if (bec) {
         if (bec == bhttp::error::body_limit) co_await answer_early(413, rec, started);
@@ -246,6 +282,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
       // The handler reads from the socket itself, so no peek-watch runs beside it; a client that
       // leaves mid-body fails the handler's read. Once the body is complete the upload finishes even
       // if the client goes: the bytes are all here, and stopping would leave 115 half-told.
+      expires_never();
       auto routing = route(*impl_, req);
       routed = co_await std::move(routing);
       if (!streamed->finished()) keep_alive = false;  // the rest of the body is still on the wire
@@ -288,6 +325,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   // group per request, and a handler answering at once costs one wait and its cancellation.
   asio::awaitable<std::optional<util::HttpResponse>> route_while_peer_listens(util::HttpRequest& req) {
     co_await asio::this_coro::reset_cancellation_state(asio::enable_terminal_cancellation());
+    expires_never();  // the handler may wait on 115 for as long as it needs; the client's timeouts stop
     routing_ = true;
     const auto watch = ++watch_generation_;
     watch_peer(watch, 0);
@@ -301,7 +339,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     routing_ = false;
     if (!peer_gone_) {
       boost::system::error_code ec;
-      lowest().socket().cancel(ec);  // the readiness wait, the only operation pending on the socket
+      lowest().cancel(ec);  // the readiness wait, the only operation pending on the socket
     }
     co_await asio::this_coro::reset_cancellation_state();
     if (peer_gone_) co_return std::nullopt;
@@ -314,7 +352,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   // there. A client that half-closes after its request (shutdown(SHUT_WR)) counts as gone, as in nginx.
   // `watch` tells a stale completion (an earlier request's, or a cancelled one) from the current one.
   void watch_peer(std::uint64_t watch, int wakeups) {
-    lowest().socket().async_wait(tcp::socket::wait_read,
+    lowest().async_wait(tcp::socket::wait_read,
                                  [self = this->shared_from_this(), watch, wakeups](boost::system::error_code ec) {
                                    self->on_peer_readable(ec, watch, wakeups);
                                  });
@@ -324,7 +362,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     if (!routing_ || watch != watch_generation_ || ec == asio::error::operation_aborted) return;
     if (!ec) {
       char byte;
-      auto n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      auto n = ::recv(lowest().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n > 0) return;  // the next request is already arriving
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         if (wakeups < 1000) watch_peer(watch, wakeups + 1);  // spurious wake-up: keep watching
@@ -361,7 +399,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
       if (expect_continue_) {
         expect_continue_ = false;
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-        s.lowest().expires_after(s.impl_->cfg.limits.write_timeout);
+        s.expires_after(s.impl_->cfg.limits.write_timeout);
         auto [wec, wn] = co_await bhttp::async_write(s.stream_, cont, as_tuple_awaitable);
         if (wec) throw util::BodyReadError(408, "client went away before sending the body");
       }
@@ -371,7 +409,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
         auto& body = parser_.get().body();
         body.data = buf.data();
         body.size = buf.size();
-        s.lowest().expires_after(s.impl_->cfg.limits.body_timeout);
+        s.expires_after(s.impl_->cfg.limits.body_timeout);
         auto [ec, n] = co_await bhttp::async_read_some(s.stream_, s.buffer_, parser_, as_tuple_awaitable);
         const std::size_t got = buf.size() - body.size;
         body.data = nullptr;
@@ -383,6 +421,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
         filled += got;
         buf += got;
       }
+      s.expires_never();  // the handler hashes and spools what it read: not the client's time
       co_return filled;
     }
 
@@ -453,7 +492,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     head_buffer_.clear();
     append_response_head(head_buffer_, res, framing);
     const std::array<asio::const_buffer, 2> pieces{asio::buffer(head_buffer_), asio::buffer(body.data(), body.size())};
-    lowest().expires_after(impl_->cfg.limits.write_timeout);
+    expires_after(impl_->cfg.limits.write_timeout);
     auto written = co_await asio::async_write(stream_, pieces, use_awaitable);
     // A large listing's head buffer is not kept for the life of the connection.
     if (head_buffer_.capacity() > kKeptHeadBytes) std::string().swap(head_buffer_);
@@ -473,12 +512,13 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
     bhttp::response_serializer<bhttp::buffer_body> sr{out};
     auto timeout = impl_->cfg.limits.write_timeout;
 
-    lowest().expires_after(timeout);
+    expires_after(timeout);
     std::size_t total = co_await bhttp::async_write_header(stream_, sr, use_awaitable);
     std::vector<char> chunk(kStreamChunkBytes);
     std::uint64_t body_bytes = 0;
     auto expected = declared_length(res);
     for (;;) {
+      expires_never();  // the body source (a CDN, a rendering) is not the client's time
       std::size_t n = co_await res.stream->read(asio::buffer(chunk));
       if (n == 0) {
         // A short body under a promised Content-Length would desynchronise the client: fail loudly.
@@ -492,7 +532,7 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
         out.body().size = n;
         out.body().more = true;
       }
-      lowest().expires_after(timeout);
+      expires_after(timeout);
       auto [ec, written] = co_await bhttp::async_write(stream_, sr, as_tuple_awaitable);
       total += written;
       if (ec == bhttp::error::need_buffer) continue;  // chunk consumed, serializer wants more
@@ -506,13 +546,13 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   // 413 is not destroyed by a TCP reset before the client reads it.
   asio::awaitable<void> close_gracefully() {
     if constexpr (kTls) {
-      lowest().expires_after(std::chrono::seconds(2));
+      expires_after(std::chrono::seconds(2));
       co_await stream_.async_shutdown(as_tuple_awaitable);
     } else {
       boost::system::error_code ec;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      lowest().shutdown(tcp::socket::shutdown_send, ec);
       if (!ec) {
-        lowest().expires_after(std::chrono::seconds(2));
+        expires_after(std::chrono::seconds(2));
         std::vector<char> sink(16 * 1024);
         for (int i = 0; i < 64; ++i) {
           auto [rec, n] = co_await lowest().async_read_some(asio::buffer(sink), as_tuple_awaitable);
@@ -526,6 +566,9 @@ class Session : public SessionControl, public std::enable_shared_from_this<Sessi
   std::shared_ptr<Server::Impl> impl_;
   std::string peer_;
   Stream stream_;
+  WatchdogTimer watchdog_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point armed_for_ = std::chrono::steady_clock::time_point::max();
   beast::flat_buffer buffer_;
   std::string head_buffer_;  // the response head being written, reused from request to request
   unsigned request_version_ = 11;  // of the request being answered (10 = HTTP/1.0)

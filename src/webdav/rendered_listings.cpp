@@ -1,18 +1,29 @@
 #include "dav115/webdav/rendered_listings.hpp"
 
+#include <algorithm>
+
 #include "dav115/webdav/multistatus.hpp"
 
 namespace dav115::webdav {
 
 std::string RenderedListings::key_of(const PropfindRequest& request, const std::string& children_href) {
   // The writer's output depends on the mode and on the properties in order (their prefixes X0, X1, ...
-  // follow the order of first use), and the pieces carry the href.
+  // follow the order of first use), and the pieces carry the href. Each namespace URI goes in once and
+  // properties name it by number: a request may name thousands of properties in one 30 KB namespace.
   std::string key = children_href;
   key += '\n';
   key += static_cast<char>('0' + static_cast<int>(request.mode));
+  std::vector<std::string_view> namespaces;
   for (const auto& p : request.props) {
+    auto it = std::find(namespaces.begin(), namespaces.end(), p.ns);
+    if (it == namespaces.end()) {
+      namespaces.push_back(p.ns);
+      key += "\n=";
+      key += p.ns;
+      it = namespaces.end() - 1;
+    }
     key += '\n';
-    key += p.ns;
+    key += std::to_string(it - namespaces.begin());
     key += '\t';
     key += p.local;
   }
@@ -35,7 +46,18 @@ std::shared_ptr<const RenderedChildren> RenderedListings::get(const PropfindRequ
       }
       previous = it->second.rendered;
     }
+    if (auto it = too_big_.find(key); it != too_big_.end() && it->second == listing->version) return nullptr;
+    // One rendering per key at a time; a request meanwhile renders its own answer as the client reads.
+    if (!rendering_.insert(key).second) return nullptr;
   }
+  struct Done {
+    RenderedListings* self;
+    const std::string& key;
+    ~Done() {
+      std::lock_guard lk(self->mu_);
+      self->rendering_.erase(key);
+    }
+  } done{this, key};
 
   // Outside the lock: rendering a large folder takes milliseconds. Two requests racing here both render;
   // the later store wins, and both answers are right.
@@ -64,6 +86,20 @@ std::shared_ptr<const RenderedChildren> RenderedListings::get(const PropfindRequ
     rendered->xml.append(piece);
     rendered->ends.push_back(rendered->xml.size());
     writer.discard();
+    // The first entry tells the size to expect (entries differ little): a request naming thousands of
+    // long properties is refused after one entry, not after half the budget.
+    const bool expect_too_big =
+        rendered->ends.size() == 1 && rendered->xml.size() * listing->entries.size() > max_bytes_ / 2;
+    if (expect_too_big || rendered->xml.size() > max_bytes_ / 2) {
+      // Too big to keep (a huge folder, or a request naming many long properties): that answer is
+      // rendered as the client reads it, in bounded memory, and this version is not tried again.
+      std::lock_guard lk(mu_);
+      if (too_big_.size() >= kMaxTooBig) too_big_.clear();
+      too_big_[key] = listing->version;
+      ++stats_.too_big;
+      stats_.pieces_rendered += fresh;
+      return nullptr;
+    }
   }
   rendered->xml.shrink_to_fit();
 
@@ -73,7 +109,7 @@ std::shared_ptr<const RenderedChildren> RenderedListings::get(const PropfindRequ
     stats_.pieces_reused += reused;
   }
   stats_.pieces_rendered += fresh;
-  if (rendered->xml.size() <= max_bytes_ / 2) store_locked(key, rendered);  // one folder never fills it
+  store_locked(key, rendered);
   return rendered;
 }
 

@@ -71,6 +71,8 @@ struct Cache {
   std::chrono::seconds listing_ttl{60};
   std::chrono::seconds quota_ttl{300};
   std::size_t max_cached_folders = 20000;
+  // Rendered PROPFIND Depth-1 children kept for reuse, per listing version and property set (0: off).
+  std::size_t rendered_listing_bytes = 64ull << 20;
 
   bool operator==(const Cache&) const = default;
 };

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dav115/vfs/tree.hpp"
@@ -40,13 +41,15 @@ class RenderedListings {
     std::uint64_t rebuilds = 0;      // a new version, built from the previous one's pieces
     std::uint64_t pieces_reused = 0; // entries copied rather than rendered in those rebuilds
     std::uint64_t pieces_rendered = 0;
+    std::uint64_t too_big = 0;       // versions over half the budget: rendered per request instead
     std::size_t bytes = 0;
   };
 
   explicit RenderedListings(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
   // The children of `listing` rendered as `request` asks, under `children_href` (percent-encoded, ends
-  // in '/'). Renders what no earlier version has; returns null when the cache is off (max_bytes 0).
+  // in '/'). Renders what no earlier version has. Null when the cache is off (max_bytes 0) or the
+  // rendering would take more than half of it: the caller then renders as the client reads.
   std::shared_ptr<const RenderedChildren> get(const PropfindRequest& request, const std::string& children_href,
                                               const std::shared_ptr<const vfs::Listing>& listing);
   Stats stats() const;
@@ -63,6 +66,10 @@ class RenderedListings {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Slot> slots_;
   std::list<std::string> lru_;  // most recently used first
+  // Key -> the listing version found too big to keep (over half the budget).
+  static constexpr std::size_t kMaxTooBig = 4096;
+  std::unordered_map<std::string, std::uint64_t> too_big_;
+  std::unordered_set<std::string> rendering_;  // keys being rendered now
   Stats stats_;
 };
 

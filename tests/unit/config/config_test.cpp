@@ -122,7 +122,7 @@ TEST_CASE("every section's settings are read") {
                    {"user_agent", "ua"}, {"page_size", 100}, {"list_changes_first", true}, {"rate_limit", {{"qps", 2.5}, {"burst", 7}}},
                    {"cooldown_s", 5}, {"refresh_margin_s", 6}, {"request_timeout_ms", 700},
                    {"verify_tls", false}, {"ca_file", ""}};
-  j["cache"] = {{"listing_ttl_s", 1}, {"quota_ttl_s", 2}, {"max_cached_folders", 3}};
+  j["cache"] = {{"listing_ttl_s", 1}, {"quota_ttl_s", 2}, {"max_cached_folders", 3}, {"rendered_listing_bytes", 0}};
   j["limits"] = {{"max_connections", 4}, {"header_timeout_s", 5}, {"client_deadline_s", 6},
                  {"max_propfind_body_bytes", 100}};
   j["auth"] = {{"max_failures", 2}, {"failure_window_s", 3}, {"lockout_s", 4}, {"realm", "r"}};
@@ -148,6 +148,7 @@ TEST_CASE("every section's settings are read") {
   CHECK(c.cloud115.request_timeout == std::chrono::milliseconds(700));
   CHECK_FALSE(c.cloud115.verify_tls);
   CHECK(c.cache.max_cached_folders == 3);
+  CHECK(c.cache.rendered_listing_bytes == 0);
   CHECK(c.limits.max_connections == 4);
   CHECK(c.limits.max_propfind_body_bytes == 100);
   CHECK(c.limits.client_deadline == std::chrono::seconds(6));
@@ -206,6 +207,7 @@ TEST_CASE("wrong types name the setting") {
   CHECK(with("cloud115", "verify_tls", 1) == "cloud115.verify_tls");
   CHECK(with("cloud115", "list_changes_first", "yes") == "cloud115.list_changes_first");
   CHECK(with("cache", "listing_ttl_s", -1) == "cache.listing_ttl_s");
+  CHECK(with("cache", "rendered_listing_bytes", -1) == "cache.rendered_listing_bytes");
   CHECK(with("limits", "idle_timeout_s", "60") == "limits.idle_timeout_s");
   CHECK(with("delivery", "cdn_host_allowlist", json::array({1})) == "delivery.cdn_host_allowlist[0]");
   CHECK(with("", "listen", 8080) == "listen");

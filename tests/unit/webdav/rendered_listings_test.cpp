@@ -131,3 +131,29 @@ TEST_CASE("rendered listings: an entry with client-set state is rendered per req
   const auto text = answer(request, std::move(parts));
   CHECK(text.find("Fri, 13 Feb 2009 23:31:30 GMT") != std::string::npos);
 }
+
+TEST_CASE("rendered listings: an answer over half the budget is not kept, and that version is not tried again") {
+  const auto request = parse_propfind("");
+  auto listing = listing_of(200, 1);
+  RenderedListings probe(1 << 20);
+  const std::size_t whole = probe.get(request, "/a/", listing)->xml.size();
+  RenderedListings cache(whole);  // half of it is less than the whole answer
+  CHECK(cache.get(request, "/a/", listing) == nullptr);
+  CHECK(cache.get(request, "/a/", listing) == nullptr);
+  const auto s = cache.stats();
+  CHECK(s.too_big == 1);
+  CHECK(s.pieces_rendered == 1);  // the first entry showed the size: no more was rendered
+  CHECK(s.bytes == 0);
+}
+
+TEST_CASE("rendered listings: a request naming thousands of properties is refused after its first entry") {
+  std::string body = R"(<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop xmlns:X="urn:)" +
+                     std::string(30000, 'n') + "\">";
+  for (int i = 0; i < 3600; ++i) body += "<X:p" + std::to_string(1000 + i) + "/>";
+  body += "</D:prop></D:propfind>";
+  const auto request = parse_propfind(body);
+  RenderedListings cache(64 << 20);
+  CHECK(cache.get(request, "/many/", listing_of(5000, 1)) == nullptr);
+  CHECK(cache.stats().pieces_rendered == 1);
+  CHECK(cache.stats().too_big == 1);
+}
