@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <atomic>
+#include <tuple>
 #include <ctime>
 #include <mutex>
 #include <string_view>
@@ -18,13 +20,31 @@ namespace dav115::http::detail {
 namespace {
 
 // Metric labels must stay a small set: unknown methods are folded into one.
+constexpr std::array<std::string_view, 13> kKnownMethods = {
+    "GET", "HEAD", "OPTIONS", "PROPFIND", "PROPPATCH", "PUT", "DELETE",
+    "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "POST"};
+
 std::string method_label(std::string_view m) {
-  static constexpr std::array<std::string_view, 13> known = {
-      "GET", "HEAD", "OPTIONS", "PROPFIND", "PROPPATCH", "PUT", "DELETE",
-      "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "POST"};
-  for (auto k : known)
+  for (auto k : kKnownMethods)
     if (k == m) return std::string(m);
   return "OTHER";
+}
+
+// dav115_http_requests_total{method,status}: each series looked up once, then added to without a lock
+// (this runs for every request, on every I/O thread).
+std::atomic<double>& requests_counter(std::string_view method, unsigned status) {
+  constexpr std::size_t kMethods = std::tuple_size_v<decltype(kKnownMethods)> + 1;  // + OTHER
+  constexpr unsigned kStatuses = 1000;
+  static std::array<std::atomic<std::atomic<double>*>, kMethods * kStatuses> cache{};
+  std::size_t m = 0;
+  while (m < kKnownMethods.size() && kKnownMethods[m] != method) ++m;
+  const unsigned st = status < kStatuses ? status : 0;
+  auto& slot = cache[m * kStatuses + st];
+  if (auto* c = slot.load(std::memory_order_acquire)) return *c;
+  auto* c = &util::Metrics::global().counter("dav115_http_requests_total",
+                                             {{"method", method_label(method)}, {"status", std::to_string(status)}});
+  slot.store(c, std::memory_order_release);
+  return *c;
 }
 
 }  // namespace
@@ -42,12 +62,13 @@ void describe_http_metrics() {
 }
 
 void record_request(spdlog::logger* log, const RequestRecord& r) {
-  auto& m = util::Metrics::global();
-  auto method = method_label(r.method);
   double seconds = std::chrono::duration<double>(r.duration).count();
-  m.add("dav115_http_requests_total", {{"method", method}, {"status", std::to_string(r.status)}});
-  m.add("dav115_http_request_duration_seconds_sum", {}, seconds);
-  m.add("dav115_http_request_duration_seconds_count", {});
+  requests_counter(r.method, r.status) += 1;
+  static std::atomic<double>& duration_sum = util::Metrics::global().counter("dav115_http_request_duration_seconds_sum");
+  static std::atomic<double>& duration_count =
+      util::Metrics::global().counter("dav115_http_request_duration_seconds_count");
+  duration_sum += seconds;
+  duration_count += 1;
   if (!log) return;
   log->info("{} {} \"{} {}\" {} {} {:.1f}ms \"{}\"", r.client_address, r.user.empty() ? "-" : sanitize_for_log(r.user, 64),
             sanitize_for_log(r.method, 32), redact_target(r.target), r.status, r.bytes_sent, seconds * 1000.0,

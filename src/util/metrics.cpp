@@ -16,16 +16,18 @@ static Labels sorted(Labels l) {
   return l;
 }
 
-void Metrics::add(const std::string& name, const Labels& labels, double delta) {
+void Metrics::add(const std::string& name, const Labels& labels, double delta) { counter(name, labels) += delta; }
+
+std::atomic<double>& Metrics::counter(const std::string& name, const Labels& labels) {
   std::lock_guard lk(mu_);
-  families_[name].series[sorted(labels)] += delta;
+  return families_[name].series[sorted(labels)];
 }
 
 void Metrics::set(const std::string& name, const Labels& labels, double value) {
   std::lock_guard lk(mu_);
   auto& f = families_[name];
   if (f.help.empty()) f.type = "gauge";
-  f.series[sorted(labels)] = value;
+  f.series[sorted(labels)].store(value);
 }
 
 double Metrics::value(const std::string& name, const Labels& labels) const {
@@ -33,7 +35,7 @@ double Metrics::value(const std::string& name, const Labels& labels) const {
   auto f = families_.find(name);
   if (f == families_.end()) return 0;
   auto s = f->second.series.find(sorted(labels));
-  return s == f->second.series.end() ? 0 : s->second;
+  return s == f->second.series.end() ? 0.0 : s->second.load();
 }
 
 double Metrics::sum(const std::string& name) const {
@@ -76,8 +78,9 @@ std::string Metrics::render_prometheus() const {
           o << (i ? "," : "") << labels[i].first << "=\"" << escape_label(labels[i].second) << '"';
         o << '}';
       }
-      if (std::floor(v) == v) o << ' ' << static_cast<long long>(v) << '\n';
-      else o << ' ' << v << '\n';
+      const double x = v.load();
+      if (std::floor(x) == x) o << ' ' << static_cast<long long>(x) << '\n';
+      else o << ' ' << x << '\n';
     }
   }
   return o.str();

@@ -19,6 +19,9 @@ class Metrics {
 
   // Adds `delta` to the counter `name{labels}` (created at 0 on first use).
   void add(const std::string& name, const Labels& labels = {}, double delta = 1);
+  // The counter `name{labels}` itself, for a hot path to keep and add to without a lock or a lookup
+  // (fetch_add). The reference stays valid for the life of the registry.
+  std::atomic<double>& counter(const std::string& name, const Labels& labels = {});
   // Sets the gauge `name{labels}`.
   void set(const std::string& name, const Labels& labels, double value);
   double value(const std::string& name, const Labels& labels = {}) const;
@@ -33,7 +36,7 @@ class Metrics {
   struct Family {
     std::string type = "counter";
     std::string help;
-    std::map<Labels, double> series;
+    std::map<Labels, std::atomic<double>> series;  // map nodes never move: counter() hands them out
   };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;
