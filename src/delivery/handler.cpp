@@ -16,6 +16,7 @@
 #include "dav115/delivery/range_header.hpp"
 #include "dav115/serve/request_conditions.hpp"
 #include "dav115/delivery/signed_url.hpp"
+#include "dav115/util/labelled_counter.hpp"
 #include "dav115/util/metrics.hpp"
 #include "dav115/util/unicode.hpp"
 #include "dav115/serve/content_types.hpp"
@@ -37,8 +38,8 @@ std::int64_t unix_now() {
 }
 
 void count(std::string_view policy, std::string_view outcome) {
-  util::Metrics::global().add("dav115_delivery_responses_total",
-                              {{"outcome", std::string(outcome)}, {"policy", std::string(policy)}});
+  static util::LabelledCounter responses("dav115_delivery_responses_total", "outcome", "policy");
+  responses.add(outcome, policy);
 }
 
 std::string join_path(const std::vector<std::string>& segments) {

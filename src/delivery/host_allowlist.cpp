@@ -31,7 +31,9 @@ bool host_allowed(std::string_view host_in, const std::vector<std::string>& allo
   return false;
 }
 
-bool cdn_url_allowed(const std::string& url, const std::vector<std::string>& allowlist, bool allow_plain_http) {
+namespace {
+
+bool check_cdn_url(const std::string& url, const std::vector<std::string>& allowlist, bool allow_plain_http) {
   auto r = boost::urls::parse_absolute_uri(url);
   if (!r) return false;
   bool https = r->scheme_id() == boost::urls::scheme::https;
@@ -39,6 +41,24 @@ bool cdn_url_allowed(const std::string& url, const std::vector<std::string>& all
   if (!https && !(http && allow_plain_http)) return false;
   if (r->has_userinfo()) return false;  // "https://allowed.com@evil/" tricks have no place in a CDN URL
   return host_allowed(r->encoded_host_address().decode(), allowlist);
+}
+
+}  // namespace
+
+bool cdn_url_allowed(const std::string& url, const std::vector<std::string>& allowlist, bool allow_plain_http) {
+  // A cached link is redirected to over and over: its last verdict is kept per thread, so the 302 path
+  // parses the URL once per link rather than once per request.
+  struct Verdict {
+    std::string url;
+    std::vector<std::string> allowlist;
+    bool allow_plain_http = false;
+    bool allowed = false;
+  };
+  thread_local Verdict last;
+  if (url == last.url && allow_plain_http == last.allow_plain_http && allowlist == last.allowlist) return last.allowed;
+  const bool allowed = check_cdn_url(url, allowlist, allow_plain_http);
+  last = Verdict{url, allowlist, allow_plain_http, allowed};
+  return allowed;
 }
 
 }  // namespace dav115::delivery

@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 
+#include "dav115/util/labelled_counter.hpp"
 #include "dav115/util/metrics.hpp"
 #include "dav115/util/single_flight.hpp"
 #include "dav115/util/unicode.hpp"
@@ -50,7 +51,8 @@ inline BackendError flight_failed(const util::FlightError& e) {
 }
 
 inline void count_listing(const char* result) {
-  util::Metrics::global().add("dav115_listing_cache_total", {{"result", result}});
+  static util::LabelledCounter listings("dav115_listing_cache_total", "result");
+  listings.add(result);
 }
 
 }  // namespace tree_detail
