@@ -136,12 +136,13 @@ boost::asio::awaitable<util::HttpResponse> Handler::propfind(const util::HttpReq
   std::optional<Depth> depth = parse_depth(req.header("Depth"));
   if (!depth) co_return util::text_response(400, "Depth must be 0, 1 or infinity");
 
-  PropfindRequest request;
+  std::shared_ptr<const PropfindRequest> parsed;
   try {
-    request = parse_propfind(req.body);
+    parsed = propfind_memo_.parse(req.body);
   } catch (const PropfindParseError& e) {
     co_return util::text_response(400, std::string("bad PROPFIND body: ") + e.what());
   }
+  const PropfindRequest& request = *parsed;
   if (request.props.size() > opts_.max_propfind_properties)
     co_return too_many_properties(request.props.size(), opts_.max_propfind_properties);
 

@@ -15,6 +15,7 @@
 #include "dav115/util/http_types.hpp"
 #include "dav115/vfs/tree.hpp"
 #include "dav115/webdav/lock_manager.hpp"
+#include "dav115/webdav/propfind_memo.hpp"
 #include "dav115/webdav/rendered_listings.hpp"
 
 namespace dav115::webdav {
@@ -94,6 +95,7 @@ class Handler {
   std::atomic<bool> client_state_exists_{false};
   std::string mount_href_;  // mount_path percent-encoded, ending in '/'
   std::unique_ptr<RenderedListings> rendered_;  // Depth-1 children, per listing version and property set
+  PropfindMemo propfind_memo_;                  // the PROPFIND bodies clients keep sending, parsed
 };
 
 // OPTIONS answer (any path, no authentication needed): DAV class 1 (1, 2 when writable), MS-Author-Via, Allow.
