@@ -1390,7 +1390,21 @@ def render(args, started, mach, rows, memory, cold, m, n_large, large_dir, resta
                                            if max(dav)[1] == cost[0][0] else "") + ".")
             if len(dav) >= 3:   # growth without the smallest folder, whose per-entry figure the fixed cost inflates
                 L[-1] += (f" From {dav[1][1]:,} to {dav[-1][1]:,} entries it changes by "
-                          f"{dav[-1][0] / dav[1][0]:.2f}× (> 1: each entry costs more in a bigger folder).")
+                          f"{dav[-1][0] / dav[1][0]:.2f}× (above 1 would mean each entry costs more in a bigger "
+                          "folder; below 1, the fixed cost thinning out).")
+            # What one more entry costs: the time per listing (10⁶ / listings/s, µs) between two sizes, divided
+            # by the entries between them. The request's fixed cost cancels out, so this is the figure that
+            # shows whether an entry costs more in a bigger folder.
+            sizes = [(n, c["dav115"][0] * n) for n, c in cost if "dav115" in c]   # µs per listing
+            if len(sizes) >= 3:
+                marginal = [((t2 - t1) / (n2 - n1), n1, n2) for (n1, t1), (n2, t2) in zip(sizes, sizes[1:])]
+                fixed = sizes[0][1] - sizes[0][0] * marginal[0][0]
+                spread = max(m for m, _, _ in marginal) / min(m for m, _, _ in marginal)
+                L[-1] += (" **Marginal cost** (µs one more entry adds to a listing, between consecutive sizes): " +
+                          ", ".join(f"{a:,}→{b:,}: {m:.3f} µs" for m, a, b in marginal) +
+                          f"; largest ÷ smallest {spread:.2f}× "
+                          f"({'flat' if spread <= FLAT_LIMIT else '**not flat**'} by the same ≤ {FLAT_LIMIT}× rule), "
+                          f"on top of a fixed cost of about {fixed:.0f} µs per request.")
             L[-1] += "\n"
         if charts:
             L.append(f"![Depth-1 µs per entry against folder size, dav115, rclone and nginx]({CHART_PER_ENTRY}.svg)\n")
