@@ -39,7 +39,7 @@ std::size_t CredentialVerifier::pending() const {
 }
 
 void CredentialVerifier::complete(Waiter waiter, bool ok) {
-  // Resumes the waiter through its own executor (a connection's strand): dispatch from a pool thread,
+  // Resumes the waiter through its own executor (a connection's own thread): dispatch from a pool thread,
   // which runs none of the io_context's handlers, queues it there rather than running it here.
   asio::dispatch(asio::append(std::move(waiter.handler), ok));
 }

@@ -14,6 +14,8 @@
 
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "dav115/util/metrics.hpp"
 #include "request_record.hpp"
 #include "server_impl.hpp"
@@ -72,14 +74,29 @@ asio::awaitable<void> reject_connection(detail::SessionSocket socket, bool tls, 
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::Impl> impl, Server::Impl::Listener& listener) {
   for (;;) {
-    auto [ec, socket] = co_await listener.acceptor.async_accept(impl->context_for_next_connection(),
-                                                                asio::as_tuple(asio::use_awaitable));
+    auto [ec, accepted] = co_await listener.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !listener.acceptor.is_open() || impl->draining) co_return;
       // EMFILE and friends: keep the listener alive, retry shortly.
       spdlog::warn("accept failed: {}", ec.message());
       asio::steady_timer t(listener.acceptor.get_executor(), std::chrono::milliseconds(100));
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    // Accepted on the listener's own context, then handed to the connection's: no operation of one
+    // context ever holds an object of another (at shutdown each context is destroyed on its own).
+    auto& context = impl->context_for_next_connection();
+    const auto protocol = accepted.local_endpoint(ec).protocol();
+    detail::SessionSocket socket(context);
+    if (!ec) {
+      auto handle = accepted.release(ec);
+      if (!ec) {
+        socket.assign(protocol, handle, ec);
+        if (ec) ::close(handle);
+      }
+    }
+    if (ec) {
+      spdlog::warn("could not take an accepted connection: {}", ec.message());
       continue;
     }
     auto ex = socket.get_executor();
@@ -227,7 +244,7 @@ asio::awaitable<void> Server::drain(std::chrono::seconds grace) {
   impl->close_listeners();
   for (auto& s : impl->sessions()) s->close_if_idle();
 
-  // Polling keeps drain independent of every session's strand; 20 ms is invisible at shutdown.
+  // Polling keeps drain independent of every session's thread; 20 ms is invisible at shutdown.
   asio::steady_timer timer(co_await asio::this_coro::executor);
   auto wait = [&](auto d) -> asio::awaitable<void> {
     timer.expires_after(d);

@@ -22,7 +22,7 @@ namespace spdlog { class logger; }
 namespace dav115::http {
 
 namespace detail {
-// What drain() needs from a live connection; both calls are thread-safe (they post to its strand).
+// What drain() needs from a live connection; both calls are thread-safe (they post to its thread).
 class SessionControl {
  public:
   virtual ~SessionControl() = default;

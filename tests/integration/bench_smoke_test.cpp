@@ -87,3 +87,11 @@ TEST_CASE("bench smoke: every scenario runs against dav115 and the anchors and t
     CHECK(!read_text_file(dir + "/" + chart + ".dat").empty());
   }
 }
+
+TEST_CASE("bench smoke: the load generator parses every response framing (bench/loadgen_check.py)") {
+  const std::string build_dir = std::filesystem::path(dav115_binary()).parent_path().string();
+  auto r = run_command({"python3", std::string(DAV115_SOURCE_DIR) + "/bench/loadgen_check.py", build_dir + "/bench_loadgen"},
+                       std::chrono::minutes(2));
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.exit_code == 0);
+}
