@@ -2,6 +2,9 @@
 #include "dav115/delivery/cdn_connection.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <map>
+#include <mutex>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -18,16 +21,28 @@ struct CdnClient::Impl {
   asio::any_io_executor ex;
   CdnOptions opts;
   asio::ssl::context tls_ctx;
-  net::ConnectionPool pool;
+  // One pool per I/O context: a CDN connection is opened on the context of the request that needs it and
+  // only reused there, so a stream's reads complete on the thread that writes them to the client (no
+  // hand-off between threads per chunk).
+  std::mutex pools_mu;
+  std::map<const void*, std::unique_ptr<net::ConnectionPool>> pools;
   Impl(asio::any_io_executor e, CdnOptions o)
       : ex(std::move(e)),
         opts(std::move(o)),
-        tls_ctx(net::make_client_tls_context(opts.verify_tls, opts.ca_file)),
-        pool(opts.max_idle_per_origin, opts.idle_keepalive) {}
+        tls_ctx(net::make_client_tls_context(opts.verify_tls, opts.ca_file)) {}
+
+  net::ConnectionPool& pool_for(const asio::any_io_executor& executor) {
+    const void* context = &asio::query(executor, asio::execution::context);
+    std::lock_guard lk(pools_mu);
+    auto& pool = pools[context];
+    if (!pool) pool = std::make_unique<net::ConnectionPool>(opts.max_idle_per_origin, opts.idle_keepalive);
+    return *pool;
+  }
 };
 
 struct CdnStream::Impl {
   std::shared_ptr<CdnClient::Impl> client;
+  net::ConnectionPool* pool = nullptr;  // where the connection goes back (its context's), owned by `client`
   std::unique_ptr<net::Connection> conn;
   http::response_parser<http::buffer_body> parser;
   bool failed = false;
@@ -38,7 +53,7 @@ CdnStream::CdnStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CdnStream::~CdnStream() {
   if (!impl_ || !impl_->conn) return;
   if (!impl_->failed && impl_->parser.is_done() && impl_->parser.keep_alive()) {
-    impl_->client->pool.give_back(std::move(impl_->conn));
+    impl_->pool->give_back(std::move(impl_->conn));
   } else {
     impl_->conn->close();  // a client that went away stops the upstream transfer here
   }
@@ -86,7 +101,12 @@ CdnClient::CdnClient(asio::any_io_executor ex, CdnOptions opts)
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts))) {}
 CdnClient::~CdnClient() = default;
 
-std::size_t CdnClient::idle_connections() const { return impl_->pool.idle_count(); }
+std::size_t CdnClient::idle_connections() const {
+  std::lock_guard lk(impl_->pools_mu);
+  std::size_t n = 0;
+  for (const auto& [context, pool] : impl_->pools) n += pool->idle_count();
+  return n;
+}
 
 asio::awaitable<std::unique_ptr<CdnStream>> CdnClient::get(const std::string& url, const std::string& user_agent,
                                                            std::uint64_t first, std::optional<std::uint64_t> last) {
@@ -102,15 +122,18 @@ asio::awaitable<std::unique_ptr<CdnStream>> CdnClient::get(const std::string& ur
   req.keep_alive(true);
 
   // A pooled connection may have been closed by the CDN while idle: one retry on a fresh one.
+  const asio::any_io_executor here = co_await asio::this_coro::executor;
+  net::ConnectionPool& pool = impl_->pool_for(here);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto conn = impl_->pool.take(origin);
+    auto conn = pool.take(origin);
     bool reused = conn != nullptr;
     if (!conn) {
-      conn = std::make_unique<net::Connection>(impl_->ex, impl_->tls_ctx, origin);
+      conn = std::make_unique<net::Connection>(here, impl_->tls_ctx, origin);
       co_await conn->connect(net::Clock::now() + impl_->opts.connect_timeout);
     }
     auto impl = std::make_unique<CdnStream::Impl>();
     impl->client = impl_;
+    impl->pool = &pool;
     impl->parser.body_limit(boost::none);  // files are any size; the caller bounds what it reads
     try {
       conn->expires_at(net::Clock::now() + impl_->opts.read_timeout);
