@@ -18,7 +18,6 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
 struct CdnClient::Impl {
-  asio::any_io_executor ex;
   CdnOptions opts;
   asio::ssl::context tls_ctx;
   // One pool per I/O context: a CDN connection is opened on the context of the request that needs it and
@@ -26,9 +25,8 @@ struct CdnClient::Impl {
   // hand-off between threads per chunk).
   std::mutex pools_mu;
   std::map<const void*, std::unique_ptr<net::ConnectionPool>> pools;
-  Impl(asio::any_io_executor e, CdnOptions o)
-      : ex(std::move(e)),
-        opts(std::move(o)),
+  explicit Impl(CdnOptions o)
+      : opts(std::move(o)),
         tls_ctx(net::make_client_tls_context(opts.verify_tls, opts.ca_file)) {}
 
   net::ConnectionPool& pool_for(const asio::any_io_executor& executor) {
@@ -97,8 +95,7 @@ asio::awaitable<std::size_t> CdnStream::read_some(asio::mutable_buffer buf) {
   co_return n;
 }
 
-CdnClient::CdnClient(asio::any_io_executor ex, CdnOptions opts)
-    : impl_(std::make_shared<Impl>(std::move(ex), std::move(opts))) {}
+CdnClient::CdnClient(CdnOptions opts) : impl_(std::make_shared<Impl>(std::move(opts))) {}
 CdnClient::~CdnClient() = default;
 
 std::size_t CdnClient::idle_connections() const {

@@ -83,7 +83,7 @@ struct Handler::Impl {
     CdnOptions o;
     o.verify_tls = c.cloud115.verify_tls;
     o.ca_file = c.cloud115.ca_file;
-    cdn = std::make_shared<CdnClient>(e, o);
+    cdn = std::make_shared<CdnClient>(o);
   }
 
   vfs::Deadline deadline() const { return std::chrono::steady_clock::now() + cfg.limits.client_deadline; }

@@ -45,7 +45,8 @@ class CdnStream {
 
 class CdnClient {
  public:
-  CdnClient(boost::asio::any_io_executor ex, CdnOptions opts);
+  // Connections are opened on the executor of the coroutine that asks for them (one pool per I/O context).
+  explicit CdnClient(CdnOptions opts);
   ~CdnClient();
 
   // GET `url` with `user_agent` and "Range: bytes=first-[last]". The caller has vetted the URL.

@@ -94,7 +94,7 @@ struct CdnStub {
 struct Fixture {
   asio::io_context io;
   CdnStub stub{io};
-  std::shared_ptr<CdnClient> cdn = std::make_shared<CdnClient>(io.get_executor(), CdnOptions{});
+  std::shared_ptr<CdnClient> cdn = std::make_shared<CdnClient>(CdnOptions{});
   std::shared_ptr<LinkConnectionBudget> budget = std::make_shared<LinkConnectionBudget>();
   int mints = 0, fresh_mints = 0, invalidations = 0;
   std::string path = "/file";

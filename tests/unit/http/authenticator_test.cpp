@@ -107,3 +107,18 @@ TEST_CASE("concurrent checks of the same credentials share one derivation, on th
   CHECK_FALSE(late.get());
   CHECK(derivations == 2);
 }
+
+TEST_CASE("a verified Authorization header is answered from the cache, keyed by its exact bytes") {
+  Authenticator auth(users_config());
+  const std::string header = basic("alice:secret");
+  REQUIRE(check(auth, header, "10.0.0.1").outcome == Authenticator::Outcome::Ok);
+  auth.shutdown();  // from here on a cache miss cannot be verified: it is challenged
+  auto hit = check(auth, header, "10.0.0.2");
+  CHECK(hit.outcome == Authenticator::Outcome::Ok);
+  CHECK(hit.user == "alice");
+  // The same credentials spelt differently, and a header of the same length one byte off, are misses.
+  CHECK(check(auth, "basic " + header.substr(6), "10.0.0.3").outcome == Authenticator::Outcome::Challenge);
+  std::string off = header;
+  off.back() = off.back() == 'A' ? 'B' : 'A';
+  CHECK(check(auth, off, "10.0.0.4").outcome == Authenticator::Outcome::Challenge);
+}
